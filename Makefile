@@ -1,0 +1,73 @@
+# Mini-Wikipedia article server: FastCGI app behind nginx.
+#
+#   make run     install what is missing, build, serve on 127.0.0.1:$(PORT)
+#   make test    unit tests + integration tests against the real stack
+#   make bench   capacity benchmarks (separate from tests; takes minutes)
+
+CXX      ?= g++
+CXXFLAGS ?= -O2 -g
+CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -MMD -MP
+CPPFLAGS += -Ifcgi-app -Iloadtest -I/usr/include/gumbo
+LIBS      = -lfcgi -linih -lgumbo -lgit2 -lpthread
+CURL_LIBS = -lcurl
+
+BUILD    := build
+PORT     ?= 8080
+export PORT
+
+APP_SRCS  := $(filter-out fcgi-app/main.cc fcgi-app/%_test.cc,$(wildcard fcgi-app/*.cc))
+UNIT_SRCS := $(wildcard fcgi-app/*_test.cc) tests/doctest_main.cc
+INTEG_SRCS:= $(wildcard tests/*_itest.cc) tests/doctest_main.cc loadtest/http_client.cc
+STORM_SRCS:= loadtest/editor_storm.cc loadtest/storm.cc loadtest/http_client.cc
+
+obj = $(patsubst %.cc,$(BUILD)/%.o,$(1))
+
+APP_LIB   := $(BUILD)/libwiki.a
+SERVER    := $(BUILD)/article-server
+UNIT      := $(BUILD)/unit-tests
+INTEG     := $(BUILD)/integration-tests
+STORM     := $(BUILD)/editor-storm
+
+.PHONY: all deps run test unit-test integration-test bench format clean
+
+all: $(SERVER) $(UNIT) $(INTEG) $(STORM)
+
+deps:
+	@conf/install-deps.sh
+
+$(BUILD)/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+
+$(APP_LIB): $(call obj,$(APP_SRCS))
+	ar rcs $@ $^
+
+$(SERVER): $(call obj,fcgi-app/main.cc) $(APP_LIB)
+	$(CXX) $(CXXFLAGS) $^ $(LIBS) -o $@
+
+$(UNIT): $(call obj,$(UNIT_SRCS)) $(APP_LIB)
+	$(CXX) $(CXXFLAGS) $^ $(LIBS) -o $@
+
+$(INTEG): $(call obj,$(INTEG_SRCS)) $(APP_LIB)
+	$(CXX) $(CXXFLAGS) $^ $(LIBS) $(CURL_LIBS) -o $@
+
+$(STORM): $(call obj,$(STORM_SRCS)) $(APP_LIB)
+	$(CXX) $(CXXFLAGS) $^ $(LIBS) $(CURL_LIBS) -o $@
+
+# Foreground: nginx + spawn-fcgi/multiwatch workers; Ctrl-C stops them all.
+run: deps all
+	@exec conf/wikistack run
+
+test: deps all
+	@tests/run-all
+
+bench: deps all
+	@loadtest/bench
+
+format:
+	clang-format -i fcgi-app/*.h fcgi-app/*.cc tests/*.cc loadtest/*.h loadtest/*.cc
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,310 @@
+// Commit protocol (all under the exclusive flock):
+//
+//   1. refresh the history tail: the current revision C is its last record
+//   2. decide(C): the caller's precondition check / merge, under the lock,
+//      so no other writer can slip in between the check and the write
+//   3. revisions/<C+1>.html  written durably (fs_posix recipe)
+//   4. <title>.html          written durably (atomic rename over the old)
+//   5. history.log           record appended and fsynced: THE commit point
+//
+// Readers notice a new revision by the article file's identity (one stat
+// per request), then take the shared flock to read the history tail and the
+// file together, so they never see the state between 4 and 5: the writer
+// still holds the exclusive lock then.
+//
+// Crash safety: a crash before 5 leaves a revision that was never
+// acknowledged; recovery (Open) removes its revision file and, since the
+// last acknowledged revision wins, rewrites the article file from
+// revisions/<last>.html. If 5 fails (disk full) the article file is restored
+// at once, and readers meanwhile verify the article file's hash against the
+// history and fall back to revisions/<last>.html when they disagree.
+#include "article_store.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+namespace wiki {
+
+namespace {
+
+int64_t NowMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool ParseRevisionFileName(const std::string& name, uint64_t* id) {
+  const std::string suffix = ".html";
+  if (name.size() <= suffix.size() ||
+      name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return false;
+  }
+  std::string digits = name.substr(0, name.size() - suffix.size());
+  if (digits.empty() || digits.size() > 19 ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  *id = std::strtoull(digits.c_str(), nullptr, 10);
+  return true;
+}
+
+Status RemoveTempFiles(const std::string& dir) {
+  auto names = ListDir(dir);
+  if (!names.ok()) return names.status();
+  for (const std::string& n : *names) {
+    if (n.rfind(kTempPrefix, 0) == 0) {
+      std::fprintf(stderr, "article_store: removing leftover %s/%s\n",
+                   dir.c_str(), n.c_str());
+      Status s = RemoveFile(dir + "/" + n);
+      if (!s.ok()) return s;
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+ArticleStore::ArticleStore(std::string data_dir, std::string title)
+    : data_dir_(data_dir),
+      revisions_dir_(data_dir + "/revisions"),
+      article_name_(title + ".html"),
+      article_path_(data_dir + "/" + title + ".html"),
+      log_path_(data_dir + "/history.log"),
+      lock_path_(data_dir + "/.lock") {}
+
+Result<std::unique_ptr<ArticleStore>> ArticleStore::Open(
+    const std::string& data_dir, const std::string& title) {
+  std::unique_ptr<ArticleStore> store(new ArticleStore(data_dir, title));
+  Status s = store->Recover();
+  if (!s.ok()) return s;
+  return store;
+}
+
+std::string ArticleStore::RevisionPath(uint64_t id) const {
+  return revisions_dir_ + "/" + std::to_string(id) + ".html";
+}
+
+Status ArticleStore::RefreshLogLocked() {
+  auto id = StatFile(log_path_);
+  if (!id.ok()) {
+    if (id.status().code() == Status::Code::kNotFound) return Status::OK();
+    return id.status();
+  }
+  if (id->size == log_offset_) return Status::OK();
+  if (id->size < log_offset_) {
+    return Status::Corruption("history.log shrank under a running server");
+  }
+  // The log only grows; reading it whole again is simplest and happens once
+  // per new revision. Records already parsed are skipped by offset.
+  auto data = ReadFile(log_path_);
+  if (!data.ok()) return data.status();
+  size_t pos = static_cast<size_t>(log_offset_);
+  while (pos < data->size()) {
+    size_t nl = data->find('\n', pos);
+    if (nl == std::string::npos) break;  // torn tail: recovery's business
+    auto rec = DecodeLogRecord(std::string_view(*data).substr(pos, nl - pos));
+    if (!rec.ok()) return rec.status();
+    uint64_t want = log_.empty() ? 1 : log_.back().id + 1;
+    if (rec->id != want) {
+      return Status::Corruption("history.log: revision " +
+                                std::to_string(rec->id) + " where " +
+                                std::to_string(want) + " was expected");
+    }
+    log_.push_back(std::move(*rec));
+    pos = nl + 1;
+  }
+  log_offset_ = static_cast<off_t>(pos);
+  return Status::OK();
+}
+
+Status ArticleStore::Recover() {
+  auto lock = FileLock::Acquire(lock_path_, FileLock::Mode::kExclusive);
+  if (!lock.ok()) return lock.status();
+  std::lock_guard<std::mutex> guard(mu_);
+
+  Status s = CreateDir(revisions_dir_, 0755);
+  if (s.ok()) s = RemoveTempFiles(data_dir_);
+  if (s.ok()) s = RemoveTempFiles(revisions_dir_);
+  if (!s.ok()) return s;
+
+  // Drop a torn tail: a record without its newline was never acknowledged
+  // (the fsync that would acknowledge it did not return).
+  auto log_data = ReadFile(log_path_);
+  if (log_data.ok()) {
+    size_t end = log_data->rfind('\n');
+    size_t keep = end == std::string::npos ? 0 : end + 1;
+    if (keep != log_data->size()) {
+      std::fprintf(stderr, "article_store: dropping torn history tail (%zu bytes)\n",
+                   log_data->size() - keep);
+      s = TruncateDurably(log_path_, static_cast<off_t>(keep));
+      if (!s.ok()) return s;
+    }
+  } else if (log_data.status().code() != Status::Code::kNotFound) {
+    return log_data.status();
+  }
+  s = RefreshLogLocked();
+  if (!s.ok()) return s;
+
+  if (log_.empty()) {
+    // First start on this data directory: the article file becomes r1.
+    auto text = ReadFile(article_path_);
+    if (!text.ok()) {
+      return Status::NotFound("no history and no article file at " +
+                              article_path_);
+    }
+    RevisionMeta m;
+    m.id = 1;
+    m.time_ms = NowMs();
+    m.size = text->size();
+    m.hash = HashBytes(*text);
+    m.author = "import";
+    m.summary = "Imported " + article_name_;
+    s = WriteFileAtomically(revisions_dir_, "1.html", *text);
+    if (s.ok()) s = AppendDurably(log_path_, EncodeLogRecord(m));
+    if (!s.ok()) return s;
+    s = RefreshLogLocked();
+    if (!s.ok()) return s;
+  }
+
+  const RevisionMeta& last = log_.back();
+  // Revision files beyond the last record were written by a commit that
+  // crashed before its commit point.
+  auto names = ListDir(revisions_dir_);
+  if (!names.ok()) return names.status();
+  for (const std::string& n : *names) {
+    uint64_t id = 0;
+    if (ParseRevisionFileName(n, &id) && id > last.id) {
+      std::fprintf(stderr, "article_store: removing unacknowledged %s\n", n.c_str());
+      s = RemoveFile(revisions_dir_ + "/" + n);
+      if (!s.ok()) return s;
+    }
+  }
+  auto last_text = ReadFile(RevisionPath(last.id));
+  if (!last_text.ok()) return last_text.status();
+  if (HashBytes(*last_text) != last.hash) {
+    return Status::Corruption("revisions/" + std::to_string(last.id) +
+                              ".html does not match its history record");
+  }
+  auto article = ReadFile(article_path_);
+  if (!article.ok() || *article != *last_text) {
+    std::fprintf(stderr,
+                 "article_store: %s disagrees with revision %llu; restoring it\n",
+                 article_path_.c_str(), static_cast<unsigned long long>(last.id));
+    s = WriteFileAtomically(data_dir_, article_name_, *last_text);
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+Result<RevisionPtr> ArticleStore::LoadCurrentLocked() {
+  Status s = RefreshLogLocked();
+  if (!s.ok()) return s;
+  if (log_.empty()) return Status::Corruption("history.log is empty");
+  const RevisionMeta& last = log_.back();
+  auto file_id = StatFile(article_path_);
+  auto text = ReadFile(article_path_);
+  if (!text.ok() || !file_id.ok() || HashBytes(*text) != last.hash) {
+    // Only after a failed commit or a hand edit: the history is the truth.
+    text = ReadFile(RevisionPath(last.id));
+    if (!text.ok()) return text.status();
+  }
+  auto rev = std::make_shared<Revision>();
+  rev->meta = last;
+  rev->text = std::move(*text);
+  current_ = rev;
+  current_file_id_ = file_id.ok() ? *file_id : FileId();
+  return RevisionPtr(rev);
+}
+
+Result<RevisionPtr> ArticleStore::Current() {
+  auto id = StatFile(article_path_);
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    if (current_ && id.ok() && *id == current_file_id_) return current_;
+  }
+  auto lock = FileLock::Acquire(lock_path_, FileLock::Mode::kShared);
+  if (!lock.ok()) return lock.status();
+  std::lock_guard<std::mutex> guard(mu_);
+  return LoadCurrentLocked();
+}
+
+Result<RevisionPtr> ArticleStore::Get(uint64_t id) {
+  auto cur = Current();
+  if (!cur.ok()) return cur.status();
+  if ((*cur)->meta.id == id) return cur;
+  RevisionMeta meta;
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    if (id == 0 || id > log_.size()) {
+      return Status::NotFound("no revision " + std::to_string(id));
+    }
+    meta = log_[id - 1];
+  }
+  auto text = ReadFile(RevisionPath(id));
+  if (!text.ok()) return text.status();
+  auto rev = std::make_shared<Revision>();
+  rev->meta = std::move(meta);
+  rev->text = std::move(*text);
+  return RevisionPtr(rev);
+}
+
+Result<std::vector<RevisionMeta>> ArticleStore::History() {
+  auto cur = Current();  // brings the log up to date
+  if (!cur.ok()) return cur.status();
+  std::lock_guard<std::mutex> guard(mu_);
+  return log_;
+}
+
+Result<RevisionMeta> ArticleStore::Commit(const std::string& author,
+                                          const std::string& summary,
+                                          const Decide& decide) {
+  auto lock = FileLock::Acquire(lock_path_, FileLock::Mode::kExclusive);
+  if (!lock.ok()) return lock.status();
+  std::lock_guard<std::mutex> guard(mu_);
+
+  auto cur = LoadCurrentLocked();
+  if (!cur.ok()) return cur.status();
+  const Revision& current = **cur;
+
+  Plan plan;
+  Status s = decide(current, &plan);
+  if (!s.ok()) return s;
+
+  RevisionMeta m;
+  m.id = current.meta.id + 1;
+  m.time_ms = NowMs();
+  m.size = plan.text.size();
+  m.hash = HashBytes(plan.text);
+  m.author = author;
+  m.summary = summary;
+  m.fib_n = plan.fib_n;
+  m.fib = plan.fib;
+  const std::string rev_name = std::to_string(m.id) + ".html";
+
+  s = WriteFileAtomically(revisions_dir_, rev_name, plan.text);
+  if (!s.ok()) return s;
+  s = WriteFileAtomically(data_dir_, article_name_, plan.text);
+  if (s.ok()) s = AppendDurably(log_path_, EncodeLogRecord(m));
+  if (!s.ok()) {
+    // Not acknowledged: put the previous revision back in place. If even
+    // that fails, readers still serve it (hash check) and the next start
+    // restores the file.
+    Status undo = WriteFileAtomically(data_dir_, article_name_, current.text);
+    if (!undo.ok()) {
+      std::fprintf(stderr, "article_store: restoring article failed: %s\n",
+                   undo.ToString().c_str());
+    }
+    RemoveFile(RevisionPath(m.id));
+    // A partial record may have reached the log; cut it back.
+    TruncateDurably(log_path_, log_offset_);
+    return s;
+  }
+  s = LoadCurrentLocked().status();
+  if (!s.ok()) return s;
+  return m;
+}
+
+}  // namespace wiki

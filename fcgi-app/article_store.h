@@ -1,0 +1,95 @@
+// article_store: the article's current revision, its history, and edits.
+//
+// On disk, under data_dir (see article_store.cc for the commit protocol):
+//   <title>.html        the current revision, a plain HTML file
+//   revisions/<id>.html every revision ever acknowledged, immutable
+//   history.log         append-only metadata, one JSON line per revision
+//   .lock               flock(2) shared by every worker process
+//
+// Thread-safety: one ArticleStore per process, shared by its threads; all
+// methods are thread-safe. Several processes may open the same data_dir:
+// writers serialise on an exclusive flock, and readers take a shared flock
+// only when they notice a new revision.
+//
+// Failure: methods return a Status; a failed Commit leaves the current
+// revision and the history exactly as they were.
+#ifndef WIKI_ARTICLE_STORE_H_
+#define WIKI_ARTICLE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "fs_posix.h"
+#include "revision.h"
+#include "status.h"
+
+namespace wiki {
+
+class ArticleStore {
+ public:
+  // Opens data_dir and recovers it (under the exclusive lock): removes
+  // leftover temp files, drops a torn log tail and revision files that were
+  // never acknowledged, and rewrites the article file if it disagrees with
+  // the last acknowledged revision. A data_dir with an article file but no
+  // history imports that file as revision 1.
+  static Result<std::unique_ptr<ArticleStore>> Open(const std::string& data_dir,
+                                                    const std::string& title);
+
+  // The current revision. Costs one stat(2) when nothing changed.
+  Result<RevisionPtr> Current();
+
+  // Revision `id` (current or past); NotFound if there is none.
+  Result<RevisionPtr> Get(uint64_t id);
+
+  // Every revision's metadata, oldest first.
+  Result<std::vector<RevisionMeta>> History();
+
+  // What an edit wants to store, decided under the lock.
+  struct Plan {
+    std::string text;
+    int fib_n = -1;
+    uint64_t fib = 0;
+  };
+  // Called with the write lock held and the current revision; returns OK
+  // and fills the plan to commit it, or any other Status to abort.
+  using Decide = std::function<Status(const Revision& current, Plan* plan)>;
+
+  // Commits a new revision atomically and durably: when OK is returned the
+  // revision is on disk (files and directories fsynced) and is current.
+  // Returns the new revision's metadata, or decide's Status if it aborted.
+  Result<RevisionMeta> Commit(const std::string& author,
+                              const std::string& summary, const Decide& decide);
+
+  const std::string& article_path() const { return article_path_; }
+
+ private:
+  ArticleStore(std::string data_dir, std::string title);
+
+  Status Recover();
+  // Reads log records appended since the last call. Caller holds mu_ and a
+  // flock (shared or exclusive).
+  Status RefreshLogLocked();
+  Result<RevisionPtr> LoadCurrentLocked();
+  std::string RevisionPath(uint64_t id) const;
+
+  const std::string data_dir_;
+  const std::string revisions_dir_;
+  const std::string article_name_;
+  const std::string article_path_;
+  const std::string log_path_;
+  const std::string lock_path_;
+
+  std::mutex mu_;                    // guards everything below
+  std::vector<RevisionMeta> log_;    // parsed history, oldest first
+  off_t log_offset_ = 0;             // bytes of history.log parsed so far
+  RevisionPtr current_;              // cached current revision
+  FileId current_file_id_;           // article file identity when cached
+};
+
+}  // namespace wiki
+
+#endif  // WIKI_ARTICLE_STORE_H_

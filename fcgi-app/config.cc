@@ -1,0 +1,146 @@
+#include "config.h"
+
+#include <ini.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+namespace wiki {
+
+namespace {
+
+struct ParseState {
+  Config config;
+  std::string error;  // first error, with its line
+};
+
+bool ParseInt(const char* value, long lo, long hi, long* out) {
+  errno = 0;
+  char* end = nullptr;
+  long v = std::strtol(value, &end, 10);
+  if (errno != 0 || end == value || *end != '\0' || v < lo || v > hi) {
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+// inih callback: returns 0 to report an error on this line.
+int Handle(void* user, const char* section, const char* name,
+           const char* value) {
+  auto* st = static_cast<ParseState*>(user);
+  Config& c = st->config;
+  std::string s = section, k = name, v = value;
+  auto bad = [&](const std::string& why) {
+    if (st->error.empty()) st->error = "[" + s + "] " + k + ": " + why;
+    return 0;
+  };
+  long n = 0;
+  if (s == "article") {
+    if (k == "title") {
+      if (v.empty() || v.find_first_of("/?#%& ") != std::string::npos) {
+        return bad("must be a non-empty title without / ? # % & or spaces");
+      }
+      c.title = v;
+    } else if (k == "data_dir") {
+      if (v.empty()) return bad("must not be empty");
+      c.data_dir = v;
+    } else if (k == "max_article_bytes") {
+      if (!ParseInt(value, 1024, 64L * 1024 * 1024, &n)) {
+        return bad("must be an integer from 1024 to 67108864");
+      }
+      c.max_article_bytes = static_cast<size_t>(n);
+    } else {
+      return bad("unknown key");
+    }
+  } else if (s == "massage") {
+    if (k == "mode") {
+      if (v == "per-revision") {
+        c.massage = MassageMode::kPerRevision;
+      } else if (v == "per-request") {
+        c.massage = MassageMode::kPerRequest;
+      } else {
+        return bad("must be per-revision or per-request");
+      }
+    } else if (k == "fib_n") {
+      if (!ParseInt(value, 0, 45, &n)) return bad("must be 0..45");
+      c.fib_n = static_cast<int>(n);
+    } else {
+      return bad("unknown key");
+    }
+  } else if (s == "edit") {
+    if (k == "merge") {
+      if (v == "word") {
+        c.merge = MergeMode::kWord;
+      } else if (v == "line") {
+        c.merge = MergeMode::kLine;
+      } else if (v == "off") {
+        c.merge = MergeMode::kOff;
+      } else {
+        return bad("must be word, line or off");
+      }
+    } else {
+      return bad("unknown key");
+    }
+  } else if (s == "server") {
+    if (k == "threads") {
+      if (!ParseInt(value, 1, 256, &n)) return bad("must be 1..256");
+      c.threads = static_cast<int>(n);
+    } else if (k == "shed_after_ms") {
+      if (!ParseInt(value, 0, 600000, &n)) return bad("must be 0..600000");
+      c.shed_after_ms = static_cast<int>(n);
+    } else if (k == "metrics_file") {
+      c.metrics_file = v;
+    } else {
+      return bad("unknown key");
+    }
+  } else {
+    return bad("unknown section");
+  }
+  return 1;
+}
+
+Result<Config> Finish(ParseState& st, int rc, const std::string& where) {
+  if (rc < 0) return Status::IOError("cannot open config " + where);
+  if (rc > 0) {
+    return Status::InvalidArgument(where + ":" + std::to_string(rc) + ": " +
+                                   (st.error.empty() ? "syntax error" : st.error));
+  }
+  if (st.config.metrics_file.empty()) {
+    st.config.metrics_file = st.config.data_dir + "/.metrics";
+  }
+  return st.config;
+}
+
+}  // namespace
+
+Result<Config> LoadConfig(const std::string& path) {
+  ParseState st;
+  int rc = ini_parse(path.c_str(), Handle, &st);
+  return Finish(st, rc, path);
+}
+
+Result<Config> ParseConfig(const std::string& ini_text) {
+  ParseState st;
+  int rc = ini_parse_string(ini_text.c_str(), Handle, &st);
+  return Finish(st, rc, "<string>");
+}
+
+const char* MassageModeName(MassageMode m) {
+  return m == MassageMode::kPerRevision ? "per-revision" : "per-request";
+}
+
+const char* MergeModeName(MergeMode m) {
+  switch (m) {
+    case MergeMode::kOff:
+      return "off";
+    case MergeMode::kLine:
+      return "line";
+    case MergeMode::kWord:
+      return "word";
+  }
+  return "?";
+}
+
+}  // namespace wiki

@@ -1,0 +1,63 @@
+// config: the article server's settings, read from an INI file with inih.
+//
+//   [article]  title, data_dir, max_article_bytes
+//   [massage]  mode = per-revision | per-request, fib_n
+//   [edit]     merge = word | line | off
+//   [server]   threads, shed_after_ms, metrics_file
+//
+// A key given twice takes the last value, so a launcher can append
+// overrides to a copy of the file. Unknown sections or keys and
+// out-of-range values are errors: a typo must not silently fall back to a
+// default on a production host.
+#ifndef WIKI_CONFIG_H_
+#define WIKI_CONFIG_H_
+
+#include <cstddef>
+#include <string>
+
+#include "status.h"
+
+namespace wiki {
+
+enum class MassageMode {
+  kPerRevision,  // compute once per revision, reuse for every read
+  kPerRequest,   // compute afresh for every article request
+};
+
+enum class MergeMode { kOff, kLine, kWord };
+
+struct Config {
+  // [article]
+  std::string title = "Latest_plane_crash";
+  std::string data_dir = "/var/lib/wiki";
+  size_t max_article_bytes = 2 * 1024 * 1024;
+
+  // [massage]
+  MassageMode massage = MassageMode::kPerRevision;
+  int fib_n = 34;
+
+  // [edit]
+  MergeMode merge = MergeMode::kWord;
+
+  // [server]
+  int threads = 64;         // FastCGI threads per worker process
+  int shed_after_ms = 250;  // 503 for requests queued longer than this; 0 = never
+  std::string metrics_file;  // default: <data_dir>/.metrics
+
+  // Largest request body accepted: an article sent urlencoded can grow to
+  // three times its size (%XX), plus room for the other fields.
+  size_t max_body_bytes() const { return max_article_bytes * 3 + 65536; }
+};
+
+// Parses `path`. On error the Status names the file, line and key.
+Result<Config> LoadConfig(const std::string& path);
+
+// Same, from the INI text itself (used by tests).
+Result<Config> ParseConfig(const std::string& ini_text);
+
+const char* MassageModeName(MassageMode m);
+const char* MergeModeName(MergeMode m);
+
+}  // namespace wiki
+
+#endif  // WIKI_CONFIG_H_

@@ -1,0 +1,126 @@
+// fs_posix: the only place that talks to the file system for durability.
+//
+// Everything the article store persists goes through this small interface,
+// as LevelDB's env_posix.cc does for LevelDB. errno becomes a Status here
+// and nowhere else: ENOSPC/EDQUOT map to Status::NoSpace, ENOENT to
+// Status::NotFound, anything else to Status::IOError.
+//
+// Ownership: UniqueFd and FileLock own their descriptor and release it in
+// their destructor. Thread-safety: all functions are safe to call from
+// several threads and several processes at once; mutual exclusion between
+// writers is the caller's job (FileLock).
+#ifndef WIKI_FS_POSIX_H_
+#define WIKI_FS_POSIX_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "status.h"
+
+namespace wiki {
+
+// Converts the current errno (saved by the caller) into a Status naming
+// the operation and the path.
+Status ErrnoToStatus(const std::string& context, int err);
+
+// An owned file descriptor; closed on destruction.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd();
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  // close(2) with its result checked: a failed close can mean lost data.
+  Status Close(const std::string& what);
+
+ private:
+  int fd_ = -1;
+};
+
+// An advisory flock(2) on a lock file, shared by every worker process on
+// the host. Held from Acquire until destruction.
+class FileLock {
+ public:
+  enum class Mode { kShared, kExclusive };
+
+  // Opens (creating if needed) `path` and blocks until the lock is held.
+  static Result<FileLock> Acquire(const std::string& path, Mode mode);
+
+  FileLock() = default;
+  FileLock(FileLock&&) = default;
+  FileLock& operator=(FileLock&&) = default;
+  ~FileLock();  // unlocks (closing the descriptor releases the flock)
+
+ private:
+  UniqueFd fd_;
+};
+
+// Identity of a file as stat(2) sees it. A rename() over the path changes
+// the inode, so comparing identities tells readers a new revision landed
+// without reading the file.
+struct FileId {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  off_t size = 0;
+  long mtime_ns = 0;
+  bool operator==(const FileId& o) const {
+    return dev == o.dev && ino == o.ino && size == o.size &&
+           mtime_ns == o.mtime_ns;
+  }
+  bool operator!=(const FileId& o) const { return !(*this == o); }
+};
+
+Result<FileId> StatFile(const std::string& path);
+
+// Reads a whole file. NotFound if it does not exist.
+Result<std::string> ReadFile(const std::string& path);
+
+// Writes `data` to dir/name so that, once OK is returned, the new content
+// is on disk and visible under that name, and a crash at any moment leaves
+// either the old file or the new one, never a mix. See fs_posix.cc for the
+// recipe. On failure the old file is untouched and no temp file is left.
+Status WriteFileAtomically(const std::string& dir, const std::string& name,
+                           std::string_view data);
+
+// Appends `data` to the file at `path` (created if missing) and fsyncs it
+// before returning, so an acknowledged record survives a crash. When the
+// file is created, the directory is fsynced too.
+Status AppendDurably(const std::string& path, std::string_view data);
+
+// Truncates `path` to `size` bytes and fsyncs it (used by recovery to drop
+// a torn, never-acknowledged tail).
+Status TruncateDurably(const std::string& path, off_t size);
+
+// mkdir -p for one level; OK if it already exists.
+Status CreateDir(const std::string& path, mode_t mode);
+
+// Names (not paths) in `dir`, without "." and "..".
+Result<std::vector<std::string>> ListDir(const std::string& dir);
+
+// unlink; OK if the file is already gone.
+Status RemoveFile(const std::string& path);
+
+// fsync of a directory, making renames and creations in it durable.
+Status SyncDir(const std::string& dir);
+
+// Prefix of every temporary file WriteFileAtomically creates; start-up
+// recovery removes leftovers with this prefix.
+extern const char kTempPrefix[];
+
+}  // namespace wiki
+
+#endif  // WIKI_FS_POSIX_H_

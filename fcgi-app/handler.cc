@@ -1,0 +1,454 @@
+#include "handler.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+#include "form_parser.h"
+#include "markup_policy.h"
+#include "merge.h"
+#include "metrics.h"
+#include "render.h"
+
+namespace wiki {
+
+namespace {
+
+constexpr size_t kMaxSummaryBytes = 500;
+
+// Article HTML is shown to everyone: no script may run in any page that
+// carries it, and nothing may be sniffed into another type.
+constexpr const char kCsp[] =
+    "default-src 'none'; img-src https: 'self'; style-src 'unsafe-inline'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'self'";
+
+void SecurityHeaders(Response* r) {
+  r->AddHeader("Content-Security-Policy", kCsp);
+  r->AddHeader("X-Content-Type-Options", "nosniff");
+}
+
+void Error(Response* r, int status, const std::string& message) {
+  r->status = status;
+  r->headers.clear();
+  r->shared_body.reset();
+  r->AddHeader("Content-Type", "text/plain; charset=utf-8");
+  r->AddHeader("X-Content-Type-Options", "nosniff");
+  r->AddHeader("Cache-Control", "no-store");
+  r->body = message + "\n";
+}
+
+void Html(Response* r, int status, std::string body) {
+  r->status = status;
+  r->AddHeader("Content-Type", "text/html; charset=utf-8");
+  r->AddHeader("Cache-Control", "no-store");
+  SecurityHeaders(r);
+  r->body = std::move(body);
+}
+
+}  // namespace
+
+void Shed(Response* r) {
+  Metrics::Global().CountShed();
+  Error(r, 503, "The server is overloaded; retry in a second.");
+  r->AddHeader("Retry-After", "1");
+}
+
+namespace {
+
+bool ParseId(const std::string& s, uint64_t* out) {
+  if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  *out = std::strtoull(s.c_str(), nullptr, 10);
+  return true;
+}
+
+std::string_view MediaType(std::string_view content_type) {
+  std::string_view t = content_type.substr(0, content_type.find(';'));
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  return t;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string Author(const Request& req) {
+  return std::string(!req.remote_user.empty() ? req.remote_user : req.remote_addr);
+}
+
+}  // namespace
+
+int HttpStatusFor(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kOk: return 200;
+    case Status::Code::kNotFound: return 404;
+    case Status::Code::kInvalidArgument: return 400;
+    case Status::Code::kUnprocessable: return 422;
+    case Status::Code::kPreconditionFailed: return 412;
+    case Status::Code::kTooLarge: return 413;
+    case Status::Code::kUnsupported: return 415;
+    case Status::Code::kNoSpace: return 507;
+    case Status::Code::kIOError:
+    case Status::Code::kCorruption: return 500;
+  }
+  return 500;
+}
+
+struct Handler::RenderedPage {
+  uint64_t id;
+  uint64_t hash;
+  uint64_t current_id;
+  std::shared_ptr<const std::string> html;
+};
+
+Handler::Handler(const Config& config, ArticleStore* store)
+    : config_(config),
+      store_(store),
+      massager_(config.massage, config.fib_n, config.shed_after_ms),
+      article_path_("/wiki/" + config.title) {}
+
+void Handler::Handle(const Request& req, Response* resp) {
+  if (req.path == "/metrics") return HandleMetrics(req, resp);
+  if (req.path != article_path_) {
+    if (req.path.rfind("/wiki/", 0) == 0) {
+      return Error(resp, 404, "There is no article with that title.");
+    }
+    return Error(resp, 404, "Not found.");
+  }
+  if (req.method == "GET" || req.method == "HEAD") return HandleRead(req, resp);
+  if (req.method == "PUT") return HandlePut(req, resp);
+  if (req.method == "POST") return HandlePost(req, resp);
+  Error(resp, 405, "Method not allowed; use GET, HEAD, POST or PUT.");
+  resp->AddHeader("Allow", "GET, HEAD, POST, PUT");
+}
+
+std::shared_ptr<const std::string> Handler::PageFor(const RevisionPtr& rev,
+                                                    uint64_t current_id) {
+  const bool is_current = rev->meta.id == current_id;
+  if (is_current) {
+    std::lock_guard<std::mutex> guard(page_mu_);
+    if (page_ && page_->id == rev->meta.id && page_->hash == rev->meta.hash) {
+      return page_->html;
+    }
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto html = std::make_shared<const std::string>(
+      RenderReaderPage(config_.title, *rev, current_id));
+  Metrics::Global().ObserveRender(std::chrono::duration<double>(
+                                      std::chrono::steady_clock::now() - start)
+                                      .count());
+  if (is_current) {
+    auto page = std::make_shared<RenderedPage>(
+        RenderedPage{rev->meta.id, rev->meta.hash, current_id, html});
+    std::lock_guard<std::mutex> guard(page_mu_);
+    page_ = std::move(page);
+  }
+  return html;
+}
+
+void Handler::HandleRead(const Request& req, Response* resp) {
+  auto query = ParseUrlEncoded(req.query);
+  if (!query.ok()) return Error(resp, 400, "Bad query string: " + query.status().message());
+  const FormField* action_f = query->Find("action");
+  const FormField* oldid_f = query->Find("oldid");
+  const std::string action = action_f ? action_f->value : "view";
+  if (action != "view" && action != "raw" && action != "history" && action != "edit") {
+    return Error(resp, 400, "Unknown action; use raw, history or edit.");
+  }
+  uint64_t oldid = 0;
+  if (oldid_f != nullptr && !ParseId(oldid_f->value, &oldid)) {
+    return Error(resp, 400, "oldid must be a revision number.");
+  }
+
+  auto current = store_->Current();
+  if (!current.ok()) {
+    std::fprintf(stderr, "read: %s\n", current.status().ToString().c_str());
+    return Error(resp, 500, "The article could not be read.");
+  }
+  const uint64_t current_id = (*current)->meta.id;
+
+  if (action == "history") {
+    auto history = store_->History();
+    if (!history.ok()) return Error(resp, 500, "The history could not be read.");
+    const FormField* format = query->Find("format");
+    if (format != nullptr && format->value == "json") {
+      resp->AddHeader("Content-Type", "application/json");
+      resp->AddHeader("Cache-Control", "no-cache");
+      resp->AddHeader("X-Content-Type-Options", "nosniff");
+      resp->body = RenderHistoryJson(config_.title, *history);
+    } else {
+      Html(resp, 200, RenderHistoryHtml(config_.title, *history));
+    }
+    resp->omit_body = req.method == "HEAD";
+    return;
+  }
+  if (action == "edit") {
+    Html(resp, 200, RenderEditPage(config_.title, current_id, (*current)->text, ""));
+    resp->omit_body = req.method == "HEAD";
+    return;
+  }
+
+  RevisionPtr rev = *current;
+  if (oldid != 0 && oldid != current_id) {
+    auto old = store_->Get(oldid);
+    if (!old.ok()) {
+      if (old.status().code() == Status::Code::kNotFound) {
+        return Error(resp, 404, "There is no revision " + std::to_string(oldid) + ".");
+      }
+      return Error(resp, 500, "The revision could not be read.");
+    }
+    rev = *old;
+  } else if (oldid_f != nullptr && oldid == 0) {
+    return Error(resp, 404, "There is no revision 0.");
+  }
+
+  // The data massaging step runs for every article read; in per-revision
+  // mode it is a cache lookup after the first.
+  const std::optional<uint64_t> fib = massager_.ForRead(rev->meta, req.queued_since_ms);
+  if (!fib) return Shed(resp);
+  const bool raw = action == "raw";
+  const std::string etag = raw ? rev->meta.RawETag() : rev->meta.PageETag();
+
+  resp->status = 200;
+  resp->AddHeader("Content-Type", "text/html; charset=utf-8");
+  resp->AddHeader("ETag", etag);
+  resp->AddHeader("X-Revision", std::to_string(rev->meta.id));
+  resp->AddHeader("Last-Modified", FormatHttpDate(rev->meta.time_ms));
+  resp->AddHeader("X-Fibonacci", std::to_string(*fib));
+  // Revalidate every time: a new revision can land any second, and the
+  // ETag makes revalidation a cheap 304.
+  resp->AddHeader("Cache-Control", "no-cache");
+  SecurityHeaders(resp);
+  if (!req.if_none_match.empty() && IfNoneMatchMatches(req.if_none_match, etag)) {
+    resp->status = 304;
+    resp->omit_body = true;
+    return;
+  }
+  if (raw) {
+    // Share the revision's bytes instead of copying them.
+    resp->shared_body = std::shared_ptr<const std::string>(rev, &rev->text);
+  } else {
+    resp->shared_body = PageFor(rev, current_id);
+  }
+  resp->omit_body = req.method == "HEAD";
+}
+
+void Handler::HandlePut(const Request& req, Response* resp) {
+  Metrics& metrics = Metrics::Global();
+  auto reject = [&](int status, const std::string& msg) {
+    metrics.CountEdit(EditOutcome::kRejected);
+    Error(resp, status, msg);
+  };
+  if (req.body_too_large || req.body.size() > config_.max_article_bytes) {
+    return reject(413, "The article is larger than " +
+                           std::to_string(config_.max_article_bytes) + " bytes.");
+  }
+  std::string_view type = MediaType(req.content_type);
+  if (!type.empty() && !EqualsIgnoreCase(type, "text/html")) {
+    return reject(415, "PUT takes the article as Content-Type: text/html.");
+  }
+  if (req.if_match.empty()) {
+    return reject(428, "PUT needs If-Match with the ETag of ?action=raw.");
+  }
+  Status valid = CheckArticle(req.body);
+  if (!valid.ok()) return reject(HttpStatusFor(valid), valid.message());
+
+  uint64_t fib = 0;
+  std::string current_etag;
+  auto committed = store_->Commit(
+      Author(req), "", [&](const Revision& current, ArticleStore::Plan* plan) {
+        if (!IfMatchMatches(req.if_match, current.meta.RawETag())) {
+          current_etag = current.meta.RawETag();
+          return Status::PreconditionFailed("stale");
+        }
+        fib = massager_.ForCommit();
+        plan->text = req.body;
+        plan->fib_n = massager_.n();
+        plan->fib = fib;
+        return Status::OK();
+      });
+  if (!committed.ok()) {
+    const Status& s = committed.status();
+    if (s.code() == Status::Code::kPreconditionFailed) {
+      metrics.CountEdit(EditOutcome::kStale);
+      Error(resp, 412,
+            "The article changed since that ETag; download ?action=raw again and "
+            "reapply your change.");
+      resp->AddHeader("ETag", current_etag);
+      return;
+    }
+    metrics.CountEdit(EditOutcome::kFailed);
+    std::fprintf(stderr, "put: %s\n", s.ToString().c_str());
+    if (s.code() == Status::Code::kNoSpace) {
+      return Error(resp, 507, "The server's disk is full; the article is unchanged.");
+    }
+    return Error(resp, 500, "The edit could not be saved; the article is unchanged.");
+  }
+  metrics.CountEdit(EditOutcome::kClean);
+  resp->status = 200;
+  resp->AddHeader("Content-Type", "text/plain; charset=utf-8");
+  resp->AddHeader("ETag", committed->RawETag());
+  resp->AddHeader("X-Revision", std::to_string(committed->id));
+  resp->body = "Saved revision " + std::to_string(committed->id) + ".\n";
+}
+
+void Handler::HandlePost(const Request& req, Response* resp) {
+  Metrics& metrics = Metrics::Global();
+  const bool json = AcceptsJson(req.accept);
+  auto reject = [&](int status, const std::string& msg) {
+    metrics.CountEdit(EditOutcome::kRejected);
+    Error(resp, status, msg);
+  };
+  if (req.body_too_large) {
+    return reject(413, "The request is larger than " +
+                           std::to_string(config_.max_body_bytes()) + " bytes.");
+  }
+  auto form = ParseFormBody(req.content_type, req.body);
+  if (!form.ok()) return reject(HttpStatusFor(form.status()), form.status().message());
+
+  const FormField* text_f = form->Find("text");
+  if (text_f == nullptr) text_f = form->Find("article");
+  if (text_f == nullptr) {
+    return reject(400, "Missing field text (or a file part named article).");
+  }
+  const FormField* base_f = form->Find("base_revision");
+  if (base_f == nullptr) {
+    return reject(428, "Missing base_revision: say which revision you edited.");
+  }
+  uint64_t base_id = 0;
+  if (!ParseId(base_f->value, &base_id)) {
+    return reject(400, "base_revision must be a revision number.");
+  }
+  const FormField* summary_f = form->Find("summary");
+  std::string summary = summary_f ? summary_f->value : "";
+  if (summary.size() > kMaxSummaryBytes) {
+    return reject(400, "The summary is longer than 500 bytes.");
+  }
+  if (!IsValidUtf8(summary)) return reject(422, "The summary is not valid UTF-8.");
+  const std::string& mine = text_f->value;
+  if (mine.size() > config_.max_article_bytes) {
+    return reject(413, "The article is larger than " +
+                           std::to_string(config_.max_article_bytes) + " bytes.");
+  }
+  Status valid = CheckArticle(mine);
+  if (!valid.ok()) {
+    metrics.CountEdit(EditOutcome::kRejected);
+    if (json || valid.code() != Status::Code::kUnprocessable) {
+      return Error(resp, HttpStatusFor(valid), valid.message());
+    }
+    // A browser editor gets the form back with their text, so nothing
+    // typed is lost.
+    return Html(resp, 422,
+                RenderEditPage(config_.title, base_id, mine,
+                               "Not saved: " + valid.message() + "."));
+  }
+  // Revisions are immutable, so the base can be read before taking the
+  // write lock.
+  auto base = store_->Get(base_id);
+  if (!base.ok()) {
+    if (base.status().code() == Status::Code::kNotFound) {
+      return reject(404, "There is no revision " + std::to_string(base_id) + ".");
+    }
+    metrics.CountEdit(EditOutcome::kFailed);
+    return Error(resp, 500, "The base revision could not be read.");
+  }
+
+  bool merged = false;
+  bool conflict = false;
+  MergeResult merge_result;
+  bool have_merge = false;
+  RevisionPtr conflict_current;
+  auto committed = store_->Commit(
+      Author(req), summary, [&](const Revision& current, ArticleStore::Plan* plan) {
+        if (current.meta.id == base_id) {
+          plan->text = mine;
+        } else if (config_.merge == MergeMode::kOff) {
+          conflict = true;
+        } else {
+          auto m = Merge3((*base)->text, mine, current.text,
+                          config_.merge == MergeMode::kWord ? MergeGranularity::kWord
+                                                             : MergeGranularity::kLine);
+          if (!m.ok()) return m.status();
+          merge_result = std::move(*m);
+          have_merge = true;
+          // A merge of two valid articles can still be invalid (a tag
+          // split across regions); that is a conflict, never a save.
+          if (merge_result.clean && CheckArticle(merge_result.text).ok() &&
+              merge_result.text.size() <= config_.max_article_bytes) {
+            plan->text = merge_result.text;
+            merged = true;
+          } else {
+            conflict = true;
+          }
+        }
+        if (conflict) {
+          conflict_current = std::make_shared<Revision>(current);
+          return Status::PreconditionFailed("conflict");
+        }
+        plan->fib = massager_.ForCommit();
+        plan->fib_n = massager_.n();
+        return Status::OK();
+      });
+  if (!committed.ok()) {
+    const Status& s = committed.status();
+    if (conflict) {
+      metrics.CountEdit(EditOutcome::kConflict);
+      // A "clean" merge refused by validation has no conflict regions to
+      // show; offer the editor's own text instead.
+      const MergeResult* draft =
+          have_merge && !merge_result.clean ? &merge_result : nullptr;
+      if (json) {
+        resp->status = 409;
+        resp->AddHeader("Content-Type", "application/json");
+        resp->AddHeader("Cache-Control", "no-store");
+        resp->AddHeader("X-Content-Type-Options", "nosniff");
+        resp->body = RenderConflictJson(*conflict_current, mine, draft);
+      } else {
+        Html(resp, 409, RenderConflictPage(config_.title, *conflict_current, mine, draft));
+      }
+      resp->AddHeader("X-Revision", std::to_string(conflict_current->meta.id));
+      return;
+    }
+    metrics.CountEdit(EditOutcome::kFailed);
+    std::fprintf(stderr, "post: %s\n", s.ToString().c_str());
+    if (s.code() == Status::Code::kNoSpace) {
+      return Error(resp, 507, "The server's disk is full; the article is unchanged.");
+    }
+    return Error(resp, 500, "The edit could not be saved; the article is unchanged.");
+  }
+  metrics.CountEdit(merged ? EditOutcome::kMerged : EditOutcome::kClean);
+  resp->status = 303;
+  resp->AddHeader("Location", article_path_);
+  resp->AddHeader("X-Revision", std::to_string(committed->id));
+  resp->AddHeader("ETag", committed->RawETag());
+  if (merged) resp->AddHeader("X-Merged", "1");
+  resp->AddHeader("Content-Type", "text/plain; charset=utf-8");
+  resp->body = "Saved revision " + std::to_string(committed->id) +
+               (merged ? " (merged with concurrent edits)" : "") + ".\n";
+}
+
+void Handler::HandleMetrics(const Request& req, Response* resp) {
+  // nginx restricts /metrics to loopback too; this is the second fence.
+  const bool loopback = req.remote_addr.rfind("127.", 0) == 0 || req.remote_addr == "::1";
+  if (!loopback) return Error(resp, 404, "Not found.");
+  if (req.method != "GET" && req.method != "HEAD") {
+    Error(resp, 405, "Method not allowed; use GET.");
+    resp->AddHeader("Allow", "GET, HEAD");
+    return;
+  }
+  auto current = store_->Current();
+  resp->AddHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+  resp->AddHeader("Cache-Control", "no-store");
+  resp->body = Metrics::Global().Render(current.ok() ? (*current)->meta.id : 0);
+  resp->omit_body = req.method == "HEAD";
+}
+
+}  // namespace wiki

@@ -1,0 +1,99 @@
+#include "http.h"
+
+namespace wiki {
+
+const char* ReasonPhrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 428: return "Precondition Required";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    case 507: return "Insufficient Storage";
+    default: return "Unknown";
+  }
+}
+
+std::string Response::SerializeHead() const {
+  std::string out;
+  out.reserve(512);
+  out += "Status: ";
+  out += std::to_string(status);
+  out += ' ';
+  out += ReasonPhrase(status);
+  out += "\r\n";
+  for (const auto& h : headers) {
+    out += h.first;
+    out += ": ";
+    out += h.second;
+    out += "\r\n";
+  }
+  // 304 has no body, but HEAD reports the length the GET would have.
+  if (status != 304) {
+    out += "Content-Length: ";
+    out += std::to_string(Body().size());
+    out += "\r\n";
+  }
+  out += "\r\n";
+  return out;
+}
+
+namespace {
+
+// Calls f(tag) for each entity-tag in a comma-separated list; stops early
+// when f returns true. Returns whether f did.
+template <typename F>
+bool ForEachTag(std::string_view list, F f) {
+  size_t i = 0;
+  while (i < list.size()) {
+    while (i < list.size() && (list[i] == ' ' || list[i] == '\t' || list[i] == ',')) ++i;
+    if (i >= list.size()) break;
+    size_t start = i;
+    if (list.compare(i, 2, "W/") == 0) i += 2;
+    if (i < list.size() && list[i] == '"') {
+      size_t close = list.find('"', i + 1);
+      i = close == std::string_view::npos ? list.size() : close + 1;
+    } else {
+      while (i < list.size() && list[i] != ',') ++i;
+    }
+    std::string_view tag = list.substr(start, i - start);
+    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.remove_suffix(1);
+    if (f(tag)) return true;
+  }
+  return false;
+}
+
+std::string_view Opaque(std::string_view tag) {
+  if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
+  return tag;
+}
+
+}  // namespace
+
+bool IfNoneMatchMatches(std::string_view header, std::string_view etag) {
+  return ForEachTag(header, [&](std::string_view tag) {
+    return tag == "*" || Opaque(tag) == Opaque(etag);
+  });
+}
+
+bool IfMatchMatches(std::string_view header, std::string_view etag) {
+  return ForEachTag(header, [&](std::string_view tag) {
+    return tag == "*" || (tag.substr(0, 2) != "W/" && tag == etag);
+  });
+}
+
+bool AcceptsJson(std::string_view accept) {
+  return accept.find("application/json") != std::string_view::npos;
+}
+
+}  // namespace wiki

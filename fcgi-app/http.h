@@ -1,0 +1,68 @@
+// http: the request and response as the handler sees them.
+//
+// A Request is built from FastCGI parameters (fcgi_server.cc) and holds
+// views into them, so it must not outlive the FastCGI request it came
+// from. A Response is filled by the handler and serialised by the FastCGI
+// layer as a CGI response ("Status: ..." plus headers, then the body).
+//
+// Plain values; no thread-safety concerns beyond those of the contents.
+#ifndef WIKI_HTTP_H_
+#define WIKI_HTTP_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace wiki {
+
+struct Request {
+  std::string_view method;        // REQUEST_METHOD
+  std::string_view path;          // DOCUMENT_URI (decoded, normalised by nginx)
+  std::string_view query;         // QUERY_STRING (still percent-encoded)
+  std::string_view content_type;  // CONTENT_TYPE
+  std::string_view if_match;      // HTTP_IF_MATCH
+  std::string_view if_none_match; // HTTP_IF_NONE_MATCH
+  std::string_view accept;        // HTTP_ACCEPT
+  std::string_view remote_user;   // REMOTE_USER (set by nginx auth_basic)
+  std::string_view remote_addr;   // REMOTE_ADDR
+  int64_t queued_since_ms = 0;    // when nginx handed it on (0 = unknown)
+  std::string body;               // request body, read in full
+  bool body_too_large = false;    // Content-Length over the configured limit
+};
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  // The body is either owned here or shared with a cache (a rendered page
+  // reused by every reader of a revision); `shared_body` wins if set.
+  std::string body;
+  std::shared_ptr<const std::string> shared_body;
+  bool omit_body = false;  // HEAD and 304: headers only
+
+  void AddHeader(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+  }
+  const std::string& Body() const { return shared_body ? *shared_body : body; }
+
+  // "Status: 200 OK\r\n<headers>\r\n\r\n" (Content-Length included).
+  std::string SerializeHead() const;
+};
+
+const char* ReasonPhrase(int status);
+
+// True if an If-None-Match value matches `etag` (weak comparison, as RFC
+// 9110 requires for If-None-Match; "*" matches anything).
+bool IfNoneMatchMatches(std::string_view header, std::string_view etag);
+
+// True if an If-Match value matches `etag` (strong comparison: a weak tag
+// never matches; "*" matches any current representation).
+bool IfMatchMatches(std::string_view header, std::string_view etag);
+
+// True if `accept` names application/json (a client asking for JSON).
+bool AcceptsJson(std::string_view accept);
+
+}  // namespace wiki
+
+#endif  // WIKI_HTTP_H_

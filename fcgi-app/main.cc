@@ -1,0 +1,47 @@
+// article-server: one FastCGI worker process of the mini-Wikipedia.
+//
+// Started by spawn-fcgi (through multiwatch, which restarts it if it dies)
+// with the listening socket as fd 0:
+//   article-server --config /etc/wiki/article-server.ini
+#include <signal.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "article_store.h"
+#include "config.h"
+#include "fcgi_server.h"
+#include "handler.h"
+#include "metrics.h"
+
+int main(int argc, char** argv) {
+  std::string config_path = "/etc/wiki/article-server.ini";
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+      config_path = argv[++i];
+    } else {
+      std::fprintf(stderr, "usage: %s [--config FILE]\n", argv[0]);
+      return 2;
+    }
+  }
+  // A client that hangs up mid-response must not kill the worker.
+  signal(SIGPIPE, SIG_IGN);
+
+  auto config = wiki::LoadConfig(config_path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "article-server: %s\n", config.status().ToString().c_str());
+    return 1;
+  }
+  wiki::Status s = wiki::Metrics::Global().Attach(config->metrics_file);
+  if (!s.ok()) {
+    std::fprintf(stderr, "article-server: metrics disabled: %s\n", s.ToString().c_str());
+  }
+  auto store = wiki::ArticleStore::Open(config->data_dir, config->title);
+  if (!store.ok()) {
+    std::fprintf(stderr, "article-server: %s\n", store.status().ToString().c_str());
+    return 1;
+  }
+  wiki::Handler handler(*config, store->get());
+  return wiki::ServeFastCgi(*config, &handler);
+}

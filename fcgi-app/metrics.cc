@@ -1,0 +1,192 @@
+#include "metrics.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+
+#include "fs_posix.h"
+
+namespace wiki {
+
+namespace {
+
+// Statuses the service can answer with; anything else counts as "other".
+constexpr int kStatuses[] = {200, 303, 304, 400, 404, 405, 409, 412, 413,
+                             415, 422, 428, 500, 503, 507};
+constexpr int kNumStatuses = sizeof(kStatuses) / sizeof(kStatuses[0]) + 1;
+constexpr int kNumSlots = 256;
+constexpr uint64_t kMagic = 0x77696b696d657431ULL;  // "wikimet1"
+
+const char* OutcomeName(int i) {
+  static const char* kNames[] = {"clean",    "merged", "conflict",
+                                 "stale",    "rejected", "failed"};
+  return kNames[i];
+}
+
+int StatusIndex(int status) {
+  for (int i = 0; i < kNumStatuses - 1; ++i) {
+    if (kStatuses[i] == status) return i;
+  }
+  return kNumStatuses - 1;
+}
+
+}  // namespace
+
+struct Metrics::Slot {
+  std::atomic<int32_t> pid;
+  std::atomic<uint64_t> requests[kNumStatuses];
+  std::atomic<uint64_t> edits[static_cast<int>(EditOutcome::kCount)];
+  std::atomic<uint64_t> fib;
+  std::atomic<uint64_t> shed;
+  std::atomic<uint64_t> render_count;
+  std::atomic<uint64_t> render_ns;
+};
+
+struct Metrics::Shared {
+  std::atomic<uint64_t> magic;
+  Slot slots[kNumSlots];
+};
+
+static_assert(std::atomic<uint64_t>::is_always_lock_free,
+              "shared-memory counters need lock-free atomics");
+
+Metrics::Metrics() {
+  // Process-local until Attach: zero-initialised static storage.
+  static Slot local{};
+  slot_ = &local;
+}
+
+Metrics& Metrics::Global() {
+  static Metrics m;
+  return m;
+}
+
+Status Metrics::Attach(const std::string& path) {
+  int raw = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (raw < 0) return ErrnoToStatus("open " + path, errno);
+  UniqueFd fd(raw);
+  // Every worker may race here; extending to the same size is idempotent
+  // and new pages read as zeros.
+  if (::ftruncate(fd.get(), sizeof(Shared)) != 0) {
+    return ErrnoToStatus("ftruncate " + path, errno);
+  }
+  void* p = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED,
+                   fd.get(), 0);
+  if (p == MAP_FAILED) return ErrnoToStatus("mmap " + path, errno);
+  auto* shared = static_cast<Shared*>(p);
+  uint64_t zero = 0;
+  shared->magic.compare_exchange_strong(zero, kMagic);
+  if (shared->magic.load() != kMagic) {
+    ::munmap(p, sizeof(Shared));
+    return Status::Corruption(path + " is not a metrics file");
+  }
+  const int32_t me = static_cast<int32_t>(::getpid());
+  for (int pass = 0; pass < 2; ++pass) {
+    for (Slot& s : shared->slots) {
+      int32_t owner = s.pid.load();
+      bool take = owner == 0 || owner == me;
+      // Second pass: adopt the slot of a process that no longer exists.
+      if (!take && pass == 1 && ::kill(owner, 0) != 0 && errno == ESRCH) take = true;
+      if (take && s.pid.compare_exchange_strong(owner, me)) {
+        shared_ = shared;
+        slot_ = &s;
+        return Status::OK();
+      }
+    }
+  }
+  ::munmap(p, sizeof(Shared));
+  return Status::IOError("no free metrics slot in " + path);
+}
+
+void Metrics::CountRequest(int http_status) {
+  slot_->requests[StatusIndex(http_status)].fetch_add(1, std::memory_order_relaxed);
+}
+
+void Metrics::CountEdit(EditOutcome outcome) {
+  slot_->edits[static_cast<int>(outcome)].fetch_add(1, std::memory_order_relaxed);
+}
+
+void Metrics::CountFib() { slot_->fib.fetch_add(1, std::memory_order_relaxed); }
+
+void Metrics::CountShed() { slot_->shed.fetch_add(1, std::memory_order_relaxed); }
+
+void Metrics::ObserveRender(double seconds) {
+  slot_->render_count.fetch_add(1, std::memory_order_relaxed);
+  slot_->render_ns.fetch_add(static_cast<uint64_t>(seconds * 1e9),
+                             std::memory_order_relaxed);
+}
+
+namespace {
+
+template <typename F>
+uint64_t Sum(const Metrics::Slot* slots, int n, F field) {
+  uint64_t total = 0;
+  for (int i = 0; i < n; ++i) total += field(slots[i]).load(std::memory_order_relaxed);
+  return total;
+}
+
+}  // namespace
+
+uint64_t Metrics::FibTotal() const {
+  if (shared_ == nullptr) return slot_->fib.load();
+  return Sum(shared_->slots, kNumSlots, [](const Slot& s) -> const auto& { return s.fib; });
+}
+
+std::string Metrics::Render(uint64_t current_revision) const {
+  const Slot* slots = shared_ ? shared_->slots : slot_;
+  const int n = shared_ ? kNumSlots : 1;
+  std::string out;
+  char line[160];
+  out +=
+      "# HELP wiki_http_requests_total Requests answered, by HTTP status.\n"
+      "# TYPE wiki_http_requests_total counter\n";
+  for (int i = 0; i < kNumStatuses; ++i) {
+    uint64_t v = Sum(slots, n, [i](const Slot& s) -> const auto& { return s.requests[i]; });
+    if (i == kNumStatuses - 1) {
+      std::snprintf(line, sizeof(line), "wiki_http_requests_total{code=\"other\"} %llu\n",
+                    static_cast<unsigned long long>(v));
+    } else {
+      std::snprintf(line, sizeof(line), "wiki_http_requests_total{code=\"%d\"} %llu\n",
+                    kStatuses[i], static_cast<unsigned long long>(v));
+    }
+    out += line;
+  }
+  out +=
+      "# HELP wiki_edits_total Edit attempts, by outcome.\n"
+      "# TYPE wiki_edits_total counter\n";
+  for (int i = 0; i < static_cast<int>(EditOutcome::kCount); ++i) {
+    uint64_t v = Sum(slots, n, [i](const Slot& s) -> const auto& { return s.edits[i]; });
+    std::snprintf(line, sizeof(line), "wiki_edits_total{outcome=\"%s\"} %llu\n",
+                  OutcomeName(i), static_cast<unsigned long long>(v));
+    out += line;
+  }
+  auto emit = [&](const char* name, const char* type, const char* help,
+                  const std::string& value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " +
+           type + "\n" + name + " " + value + "\n";
+  };
+  emit("wiki_fib_computations_total", "counter",
+       "Recursive fibonacci (data massaging) computations.",
+       std::to_string(Sum(slots, n, [](const Slot& s) -> const auto& { return s.fib; })));
+  emit("wiki_shed_total", "counter",
+       "Requests answered 503 because they waited too long in the queue.",
+       std::to_string(Sum(slots, n, [](const Slot& s) -> const auto& { return s.shed; })));
+  emit("wiki_current_revision", "gauge", "Current revision id.",
+       std::to_string(current_revision));
+  uint64_t rc = Sum(slots, n, [](const Slot& s) -> const auto& { return s.render_count; });
+  uint64_t rns = Sum(slots, n, [](const Slot& s) -> const auto& { return s.render_ns; });
+  std::snprintf(line, sizeof(line), "%.9f", static_cast<double>(rns) / 1e9);
+  out +=
+      "# HELP wiki_render_seconds Time spent rendering reader pages.\n"
+      "# TYPE wiki_render_seconds summary\n";
+  out += std::string("wiki_render_seconds_sum ") + line + "\n";
+  out += "wiki_render_seconds_count " + std::to_string(rc) + "\n";
+  return out;
+}
+
+}  // namespace wiki

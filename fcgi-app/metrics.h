@@ -1,0 +1,65 @@
+// metrics: counters shared by every worker process, in Prometheus format.
+//
+// The counters live in a small memory-mapped file (Config::metrics_file)
+// so that GET /metrics, answered by whichever worker nginx picked, reports
+// the whole service. Each process claims one slot of its own (by pid; the
+// slot of a dead process is taken over together with its counts, so totals
+// never go backwards) and only ever adds to its own slot with relaxed
+// atomics: no locks on the request path.
+//
+// Thread-safety: every method may be called from any thread once Attach
+// has returned OK. Before that (or if it failed) the counters are
+// process-local, so a broken metrics file never stops the service.
+#ifndef WIKI_METRICS_H_
+#define WIKI_METRICS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "status.h"
+
+namespace wiki {
+
+enum class EditOutcome {
+  kClean,       // committed as submitted
+  kMerged,      // committed after a three-way merge
+  kConflict,    // 409: overlapping changes, or merging off
+  kStale,       // 412: If-Match did not match
+  kRejected,    // 4xx: validation or malformed request
+  kFailed,      // 5xx/507: the store could not commit
+  kCount
+};
+
+class Metrics {
+ public:
+  static Metrics& Global();
+
+  // Maps (creating if needed) the shared file and claims a slot.
+  Status Attach(const std::string& path);
+
+  void CountRequest(int http_status);
+  void CountEdit(EditOutcome outcome);
+  void CountFib();
+  void CountShed();
+  void ObserveRender(double seconds);
+
+  // Sum over all slots, as Prometheus text exposition format 0.0.4.
+  // `current_revision` is reported as a gauge.
+  std::string Render(uint64_t current_revision) const;
+
+  // For tests: total fib computations over all slots.
+  uint64_t FibTotal() const;
+
+  // Layout of the shared file; defined in metrics.cc.
+  struct Slot;
+  struct Shared;
+
+ private:
+  Metrics();
+  Shared* shared_ = nullptr;  // the mapping, or nullptr before Attach
+  Slot* slot_;                // this process's slot (maybe a local one)
+};
+
+}  // namespace wiki
+
+#endif  // WIKI_METRICS_H_

@@ -1,0 +1,216 @@
+#include "render.h"
+
+#include <nlohmann/json.hpp>
+
+namespace wiki {
+
+namespace {
+
+// Inline so the page is one response; CSP allows inline styles only.
+constexpr const char kStyle[] =
+    "body{font-family:sans-serif;margin:0;color:#202122;background:#f8f9fa}"
+    "header{background:#fff;border-bottom:1px solid #a2a9b1;padding:.5em 1em}"
+    "header a{font-weight:bold;color:#202122;text-decoration:none}"
+    "main{background:#fff;max-width:60em;margin:1em auto;padding:1em 2em;"
+    "border:1px solid #a2a9b1}"
+    "nav.tabs a{margin-right:1em}"
+    "h1{font-family:serif;font-weight:normal;border-bottom:1px solid #a2a9b1}"
+    ".revision-info{color:#54595d;font-size:.9em}"
+    ".notice{background:#fef6e7;border:1px solid #fc3;padding:.5em 1em}"
+    "table{border-collapse:collapse}td,th{border:1px solid #a2a9b1;"
+    "padding:.2em .5em}"
+    ".infobox{float:right;margin:0 0 1em 1em;background:#f8f9fa}"
+    "textarea{width:100%;font-family:monospace}"
+    "img{max-width:100%;height:auto}";
+
+std::string Head(std::string_view page_title) {
+  std::string out;
+  out +=
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<title>";
+  out += HtmlEscape(page_title);
+  out += " - Mini-Wikipedia</title>\n<style>";
+  out += kStyle;
+  out += "</style>\n</head>\n<body>\n";
+  return out;
+}
+
+std::string Chrome(std::string_view title, std::string_view heading) {
+  std::string t = HtmlEscape(title);
+  std::string out;
+  out += "<header><a href=\"/wiki/" + t + "\">Mini-Wikipedia</a></header>\n<main>\n";
+  out += "<nav class=\"tabs\"><a href=\"/wiki/" + t + "\">Article</a>";
+  out += "<a href=\"/wiki/" + t + "?action=edit\">Edit</a>";
+  out += "<a href=\"/wiki/" + t + "?action=history\">History</a></nav>\n";
+  out += "<h1 id=\"firstHeading\">" + HtmlEscape(heading) + "</h1>\n";
+  return out;
+}
+
+constexpr const char kTail[] = "</main>\n</body>\n</html>\n";
+
+}  // namespace
+
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + s.size() / 8);
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string DisplayTitle(std::string_view title) {
+  std::string out(title);
+  for (char& c : out) {
+    if (c == '_') c = ' ';
+  }
+  return out;
+}
+
+std::string RenderReaderPage(std::string_view title, const Revision& rev,
+                             uint64_t current_id) {
+  const std::string display = DisplayTitle(title);
+  const std::string t = HtmlEscape(title);
+  const std::string id = std::to_string(rev.meta.id);
+  std::string out = Head(display);
+  out.reserve(out.size() + rev.text.size() + 2048);
+  out += Chrome(title, display);
+  out += "<p class=\"revision-info\">Revision <a href=\"/wiki/" + t +
+         "?oldid=" + id + "\">" + id + "</a> as of " +
+         FormatIsoTime(rev.meta.time_ms) + " by " +
+         HtmlEscape(rev.meta.author) + " (<a href=\"/wiki/" + t + "?oldid=" +
+         id + "&amp;action=raw\">raw</a>)</p>\n";
+  if (rev.meta.id != current_id) {
+    out += "<p class=\"notice\">This is an old revision of this page. The <a href=\"/wiki/" +
+           t + "\">current revision</a> is " + std::to_string(current_id) + ".</p>\n";
+  }
+  out += "<div id=\"mw-content-text\">\n";
+  out += rev.text;
+  out += "\n</div>\n";
+  out += kTail;
+  return out;
+}
+
+std::string RenderHistoryHtml(std::string_view title,
+                              const std::vector<RevisionMeta>& history) {
+  const std::string t = HtmlEscape(title);
+  std::string out = Head("Revision history of " + DisplayTitle(title));
+  out += Chrome(title, "Revision history of " + DisplayTitle(title));
+  out +=
+      "<table class=\"history\">\n<thead><tr><th scope=\"col\">Revision</th>"
+      "<th scope=\"col\">Time (UTC)</th><th scope=\"col\">Size</th>"
+      "<th scope=\"col\">Author</th><th scope=\"col\">Summary</th></tr></thead>\n"
+      "<tbody>\n";
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+    const std::string id = std::to_string(it->id);
+    out += "<tr><td><a href=\"/wiki/" + t + "?oldid=" + id + "\">" + id +
+           "</a> (<a href=\"/wiki/" + t + "?oldid=" + id +
+           "&amp;action=raw\">raw</a>)</td><td>" + FormatIsoTime(it->time_ms) +
+           "</td><td>" + std::to_string(it->size) + " bytes</td><td>" +
+           HtmlEscape(it->author) + "</td><td>" + HtmlEscape(it->summary) +
+           "</td></tr>\n";
+  }
+  out += "</tbody>\n</table>\n";
+  out += kTail;
+  return out;
+}
+
+std::string RenderHistoryJson(std::string_view title,
+                              const std::vector<RevisionMeta>& history) {
+  nlohmann::json revs = nlohmann::json::array();
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+    revs.push_back({{"id", it->id},
+                    {"timestamp", FormatIsoTime(it->time_ms)},
+                    {"size", it->size},
+                    {"author", it->author},
+                    {"summary", it->summary}});
+  }
+  nlohmann::json doc = {{"title", std::string(title)}, {"revisions", revs}};
+  return doc.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+namespace {
+
+std::string Form(std::string_view title, uint64_t base, std::string_view text) {
+  std::string out;
+  out += "<form method=\"post\" action=\"/wiki/" + HtmlEscape(title) +
+         "\" accept-charset=\"utf-8\">\n";
+  out += "<input type=\"hidden\" name=\"base_revision\" value=\"" +
+         std::to_string(base) + "\">\n";
+  out += "<textarea name=\"text\" rows=\"30\" cols=\"100\">";
+  out += HtmlEscape(text);
+  out += "</textarea>\n";
+  out +=
+      "<p><label>Summary: <input type=\"text\" name=\"summary\" size=\"60\" "
+      "maxlength=\"500\"></label>\n<button type=\"submit\">Save changes</button></p>\n"
+      "</form>\n";
+  return out;
+}
+
+std::string ReadOnlyText(std::string_view heading, std::string_view text) {
+  return "<h2>" + HtmlEscape(heading) +
+         "</h2>\n<textarea readonly rows=\"12\" cols=\"100\">" + HtmlEscape(text) +
+         "</textarea>\n";
+}
+
+}  // namespace
+
+std::string RenderEditPage(std::string_view title, uint64_t base_revision,
+                           std::string_view text, std::string_view notice) {
+  std::string out = Head("Editing " + DisplayTitle(title));
+  out += Chrome(title, "Editing " + DisplayTitle(title));
+  if (!notice.empty()) out += "<p class=\"notice\">" + HtmlEscape(notice) + "</p>\n";
+  out += Form(title, base_revision, text);
+  out += kTail;
+  return out;
+}
+
+std::string RenderConflictPage(std::string_view title, const Revision& current,
+                               std::string_view mine, const MergeResult* merge) {
+  std::string out = Head("Edit conflict: " + DisplayTitle(title));
+  out += Chrome(title, "Edit conflict: " + DisplayTitle(title));
+  const std::string cur = std::to_string(current.meta.id);
+  out += "<p class=\"notice\">Someone else changed this page (now revision " + cur +
+         ") since you started editing";
+  if (merge != nullptr) {
+    out += ", and " + std::to_string(merge->conflicts.size()) +
+           " of your changes overlap theirs. The form below holds a merged "
+           "draft: each conflicting region shows both versions between "
+           "&lt;&lt;&lt;&lt;&lt;&lt;&lt; and &gt;&gt;&gt;&gt;&gt;&gt;&gt; lines. "
+           "Keep what is right, delete the marker lines and save.";
+  } else {
+    out += ". Your text is in the form below; compare it with the current "
+           "revision, reapply your changes and save.";
+  }
+  out += "</p>\n";
+  out += Form(title, current.meta.id, merge != nullptr ? std::string_view(merge->text) : mine);
+  out += ReadOnlyText("Your text", mine);
+  out += ReadOnlyText("Current revision " + cur, current.text);
+  out += kTail;
+  return out;
+}
+
+std::string RenderConflictJson(const Revision& current, std::string_view mine,
+                               const MergeResult* merge) {
+  nlohmann::json conflicts = nlohmann::json::array();
+  if (merge != nullptr) {
+    for (const MergeConflict& c : merge->conflicts) {
+      conflicts.push_back({{"base", c.base}, {"mine", c.mine}, {"theirs", c.theirs}});
+    }
+  }
+  nlohmann::json doc = {
+      {"current_revision", current.meta.id},
+      {"merged_draft", merge != nullptr ? merge->text : std::string(mine)},
+      {"conflicts", conflicts}};
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace wiki
