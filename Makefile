@@ -7,7 +7,7 @@
 CXX      ?= g++
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -MMD -MP
-CPPFLAGS += -Ifcgi-app -Iloadtest -I/usr/include/gumbo
+CPPFLAGS += -Ifcgi-app -Iloadtest -Itests
 LIBS      = -lfcgi -linih -lgumbo -lgit2 -lpthread
 CURL_LIBS = -lcurl
 
@@ -16,8 +16,10 @@ PORT     ?= 8080
 export PORT
 
 APP_SRCS  := $(filter-out fcgi-app/main.cc fcgi-app/%_test.cc,$(wildcard fcgi-app/*.cc))
-UNIT_SRCS := $(wildcard fcgi-app/*_test.cc) tests/doctest_main.cc
-INTEG_SRCS:= $(wildcard tests/*_itest.cc) tests/doctest_main.cc loadtest/http_client.cc
+UNIT_SRCS := $(wildcard fcgi-app/*_test.cc) $(wildcard loadtest/*_test.cc) \
+             tests/doctest_main.cc loadtest/storm.cc loadtest/http_client.cc
+INTEG_SRCS:= $(wildcard tests/*_itest.cc) tests/doctest_main.cc tests/stack.cc \
+             loadtest/http_client.cc loadtest/storm.cc
 STORM_SRCS:= loadtest/editor_storm.cc loadtest/storm.cc loadtest/http_client.cc
 
 obj = $(patsubst %.cc,$(BUILD)/%.o,$(1))
@@ -46,7 +48,7 @@ $(SERVER): $(call obj,fcgi-app/main.cc) $(APP_LIB)
 	$(CXX) $(CXXFLAGS) $^ $(LIBS) -o $@
 
 $(UNIT): $(call obj,$(UNIT_SRCS)) $(APP_LIB)
-	$(CXX) $(CXXFLAGS) $^ $(LIBS) -o $@
+	$(CXX) $(CXXFLAGS) $^ $(LIBS) $(CURL_LIBS) -o $@
 
 $(INTEG): $(call obj,$(INTEG_SRCS)) $(APP_LIB)
 	$(CXX) $(CXXFLAGS) $^ $(LIBS) $(CURL_LIBS) -o $@

@@ -259,6 +259,11 @@ std::vector<Row> Rows() {
   rows.push_back(CleanRow("missing final newline, same last line",
                           "<p>A one two.</p>", "<p>A 1 two.</p>",
                           "<p>A one 2.</p>", kWord, "<p>A 1 2.</p>"));
+  rows.push_back(CleanRow("CRLF, editor adds the final newline",
+                          "<p>A.</p>\r\n<p>X.</p>\r\n<p>B two.</p>",
+                          "<p>A.</p>\r\n<p>X.</p>\r\n<p>B two.</p>\r\n",
+                          "<p>A.</p>\r\n<p>X.</p>\r\n<p>B 2.</p>", kLine,
+                          "<p>A.</p>\r\n<p>X.</p>\r\n<p>B 2.</p>\r\n"));
   rows.push_back(
       CleanRow("editor adds the final newline", "<p>A.</p>\n<p>B two.</p>",
                "<p>A.</p>\n<p>B two.</p>\n", "<p>A.</p>\n<p>B 2.</p>", kLine,
@@ -320,6 +325,12 @@ std::vector<Row> Rows() {
       "<p>x <!-- A > b --> y</p>\n", "<p>x <!-- a > B --> y</p>\n", kWord, 1,
       std::nullopt, {},
       {Sides("<!-- a > b -->", "<!-- A > b -->", "<!-- a > B -->")}));
+  // With punctuation split off, the year and the day would be separate
+  // tokens and merge into a date neither editor wrote.
+  rows.push_back(ConflictRow(
+      "dates are not split at punctuation", "<p>Held on 2024-05-01.</p>\n",
+      "<p>Held on 2025-05-01.</p>\n", "<p>Held on 2024-05-09.</p>\n", kWord, 1,
+      std::nullopt, {}, {Sides("2024-05-01.", "2025-05-01.", "2024-05-09.")}));
   rows.push_back(ConflictRow(
       "numbers are not split at punctuation", "<p>Magnitude 3.5 quake.</p>\n",
       "<p>Magnitude 4.5 quake.</p>\n", "<p>Magnitude 3.6 quake.</p>\n", kWord,
@@ -354,6 +365,15 @@ std::vector<Row> Rows() {
                   "<p>a c</p>\n", kWord, 1, std::nullopt, {},
                   {Sides("<p>a b</p>\n", std::string("<p>a\0 b</p>\n", 12),
                          "<p>a c</p>\n")}));
+  // libgit2 only looks for NUL in the first 8000 bytes; we refuse any.
+  const std::string padding(9000, 'x');
+  rows.push_back(ConflictRow(
+      "late NUL byte in the input: whole-article conflict",
+      padding + "\n<p>a b</p>\n", padding + std::string("\n<p>a\0 b</p>\n", 13),
+      padding + "\n<p>a c</p>\n", kWord, 1, std::nullopt, {},
+      {Sides(padding + "\n<p>a b</p>\n",
+             padding + std::string("\n<p>a\0 b</p>\n", 13),
+             padding + "\n<p>a c</p>\n")}));
   return rows;
 }
 

@@ -1,0 +1,77 @@
+#include "config.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+namespace wiki {
+namespace {
+
+TEST_CASE("config: defaults") {
+  auto c = ParseConfig("");
+  REQUIRE(c.ok());
+  CHECK(c->title == "Latest_plane_crash");
+  CHECK(c->massage == MassageMode::kPerRevision);
+  CHECK(c->fib_n == 34);
+  CHECK(c->merge == MergeMode::kWord);
+  CHECK(c->max_article_bytes == 2u * 1024 * 1024);
+  CHECK(c->max_body_bytes() == 3u * 2 * 1024 * 1024 + 65536);
+  CHECK(c->metrics_file == "/var/lib/wiki/.metrics");
+}
+
+TEST_CASE("config: the shipped conf/article-server.ini parses") {
+  auto c = LoadConfig("conf/article-server.ini");
+  REQUIRE_MESSAGE(c.ok(), c.status().ToString());
+  CHECK(c->massage == MassageMode::kPerRevision);
+  CHECK(c->fib_n == 34);
+}
+
+TEST_CASE("config: values and the last occurrence wins") {
+  auto c = ParseConfig(
+      "[article]\ndata_dir = /a\ndata_dir = /b\nmax_article_bytes = 4096\n"
+      "[massage]\nmode = per-request\nfib_n = 20\n"
+      "[edit]\nmerge = line\n[edit]\nmerge = off\n"
+      "[server]\nthreads = 8\nshed_after_ms = 0\nmetrics_file = /m\n");
+  REQUIRE_MESSAGE(c.ok(), c.status().ToString());
+  CHECK(c->data_dir == "/b");
+  CHECK(c->max_article_bytes == 4096);
+  CHECK(c->massage == MassageMode::kPerRequest);
+  CHECK(c->fib_n == 20);
+  CHECK(c->merge == MergeMode::kOff);
+  CHECK(c->threads == 8);
+  CHECK(c->shed_after_ms == 0);
+  CHECK(c->metrics_file == "/m");
+}
+
+TEST_CASE("config: errors name the key") {
+  struct Row {
+    const char* ini;
+    const char* message;
+  };
+  const std::vector<Row> rows = {
+      {"[massage]\nmode = sometimes\n", "mode"},
+      {"[massage]\nfib_n = 46\n", "fib_n"},
+      {"[massage]\nfib_n = -1\n", "fib_n"},
+      {"[massage]\nfib_n = 3x\n", "fib_n"},
+      {"[edit]\nmerge = maybe\n", "merge"},
+      {"[article]\ntitle = a/b\n", "title"},
+      {"[article]\ntitle =\n", "title"},
+      {"[article]\nmax_article_bytes = 10\n", "max_article_bytes"},
+      {"[server]\nthreads = 0\n", "threads"},
+      {"[server]\nthread = 4\n", "unknown key"},
+      {"[nope]\nx = 1\n", "unknown section"},
+      {"not an ini line\n", "1"},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(row.ini);
+    auto c = ParseConfig(row.ini);
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().code() == Status::Code::kInvalidArgument);
+    CHECK(c.status().message().find(row.message) != std::string::npos);
+  }
+  CHECK(LoadConfig("/nonexistent/wiki.ini").status().code() == Status::Code::kIOError);
+}
+
+}  // namespace
+}  // namespace wiki
