@@ -92,6 +92,11 @@ int Handle(void* user, const char* section, const char* name,
       c.shed_after_ms = static_cast<int>(n);
     } else if (k == "metrics_file") {
       c.metrics_file = v;
+    } else if (k == "accel_redirect") {
+      if (!v.empty() && (v.front() != '/' || v.back() != '/')) {
+        return bad("must be empty or a path that starts and ends with /");
+      }
+      c.accel_redirect_prefix = v;
     } else {
       return bad("unknown key");
     }

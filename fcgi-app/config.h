@@ -3,7 +3,7 @@
 //   [article]  title, data_dir, max_article_bytes
 //   [massage]  mode = per-revision | per-request, fib_n
 //   [edit]     merge = word | line | off
-//   [server]   threads, shed_after_ms, metrics_file
+//   [server]   threads, shed_after_ms, metrics_file, accel_redirect
 //
 // A key given twice takes the last value, so a launcher can append
 // overrides to a copy of the file. Unknown sections or keys and
@@ -43,6 +43,11 @@ struct Config {
   int threads = 64;         // FastCGI threads per worker process
   int shed_after_ms = 250;  // 503 for requests queued longer than this; 0 = never
   std::string metrics_file;  // default: <data_dir>/.metrics
+  // When set, article bodies are not sent by the app: it answers with the
+  // headers and "X-Accel-Redirect: <prefix>revisions/<id>.html" (raw) or
+  // "<prefix>cache/page-....html" (reader page), and nginx sends the file
+  // from data_dir with sendfile. "" = the app sends bodies itself.
+  std::string accel_redirect_prefix;
 
   // Largest request body accepted: an article sent urlencoded can grow to
   // three times its size (%XX), plus room for the other fields.

@@ -155,7 +155,8 @@ Status SyncDir(const std::string& dir) {
 }
 
 Status WriteFileAtomically(const std::string& dir, const std::string& name,
-                           std::string_view data) {
+                           std::string_view data, Durability durability) {
+  const bool sync = durability == Durability::kSynced;
   const std::string final_path = dir + "/" + name;
   const std::string tmp_path = dir + "/" + TempName(name);
   int raw = ::open(tmp_path.c_str(),
@@ -164,7 +165,7 @@ Status WriteFileAtomically(const std::string& dir, const std::string& name,
   UniqueFd fd(raw);
 
   Status s = WriteAll(fd.get(), data, tmp_path);
-  if (s.ok()) s = SyncFd(fd.get(), tmp_path);
+  if (s.ok() && sync) s = SyncFd(fd.get(), tmp_path);
   if (s.ok()) s = fd.Close(tmp_path);
   if (s.ok() && ::rename(tmp_path.c_str(), final_path.c_str()) != 0) {
     s = ErrnoToStatus("rename to " + final_path, errno);
@@ -174,7 +175,7 @@ Status WriteFileAtomically(const std::string& dir, const std::string& name,
     ::unlink(tmp_path.c_str());
     return s;
   }
-  return SyncDir(dir);
+  return sync ? SyncDir(dir) : Status::OK();
 }
 
 Status AppendDurably(const std::string& path, std::string_view data) {

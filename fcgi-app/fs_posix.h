@@ -89,12 +89,19 @@ Result<FileId> StatFile(const std::string& path);
 // Reads a whole file. NotFound if it does not exist.
 Result<std::string> ReadFile(const std::string& path);
 
+enum class Durability {
+  kSynced,       // on disk when the call returns (file and directory fsynced)
+  kVisibleOnly,  // atomic for readers, but a crash may lose it (caches)
+};
+
 // Writes `data` to dir/name so that, once OK is returned, the new content
 // is on disk and visible under that name, and a crash at any moment leaves
 // either the old file or the new one, never a mix. See fs_posix.cc for the
 // recipe. On failure the old file is untouched and no temp file is left.
+// kVisibleOnly skips both fsyncs: for files that can be rebuilt.
 Status WriteFileAtomically(const std::string& dir, const std::string& name,
-                           std::string_view data);
+                           std::string_view data,
+                           Durability durability = Durability::kSynced);
 
 // Appends `data` to the file at `path` (created if missing) and fsyncs it
 // before returning, so an acknowledged record survives a crash. When the

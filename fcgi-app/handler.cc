@@ -1,6 +1,5 @@
 #include "handler.h"
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 
@@ -102,17 +101,12 @@ int HttpStatusFor(const Status& s) {
   return 500;
 }
 
-struct Handler::RenderedPage {
-  uint64_t id;
-  uint64_t hash;
-  uint64_t current_id;
-  std::shared_ptr<const std::string> html;
-};
-
 Handler::Handler(const Config& config, ArticleStore* store)
     : config_(config),
       store_(store),
       massager_(config.massage, config.fib_n, config.shed_after_ms),
+      pages_(config.title,
+             config.accel_redirect_prefix.empty() ? "" : config.data_dir + "/cache"),
       article_path_("/wiki/" + config.title) {}
 
 void Handler::Handle(const Request& req, Response* resp) {
@@ -128,30 +122,6 @@ void Handler::Handle(const Request& req, Response* resp) {
   if (req.method == "POST") return HandlePost(req, resp);
   Error(resp, 405, "Method not allowed; use GET, HEAD, POST or PUT.");
   resp->AddHeader("Allow", "GET, HEAD, POST, PUT");
-}
-
-std::shared_ptr<const std::string> Handler::PageFor(const RevisionPtr& rev,
-                                                    uint64_t current_id) {
-  const bool is_current = rev->meta.id == current_id;
-  if (is_current) {
-    std::lock_guard<std::mutex> guard(page_mu_);
-    if (page_ && page_->id == rev->meta.id && page_->hash == rev->meta.hash) {
-      return page_->html;
-    }
-  }
-  auto start = std::chrono::steady_clock::now();
-  auto html = std::make_shared<const std::string>(
-      RenderReaderPage(config_.title, *rev, current_id));
-  Metrics::Global().ObserveRender(std::chrono::duration<double>(
-                                      std::chrono::steady_clock::now() - start)
-                                      .count());
-  if (is_current) {
-    auto page = std::make_shared<RenderedPage>(
-        RenderedPage{rev->meta.id, rev->meta.hash, current_id, html});
-    std::lock_guard<std::mutex> guard(page_mu_);
-    page_ = std::move(page);
-  }
-  return html;
 }
 
 void Handler::HandleRead(const Request& req, Response* resp) {
@@ -232,13 +202,29 @@ void Handler::HandleRead(const Request& req, Response* resp) {
     resp->omit_body = true;
     return;
   }
+  resp->omit_body = req.method == "HEAD";
+  const std::string& accel = config_.accel_redirect_prefix;
   if (raw) {
+    if (!accel.empty()) {
+      // Revision files are immutable: nginx can send this one directly.
+      resp->AddHeader("X-Accel-Redirect",
+                      accel + "revisions/" + std::to_string(rev->meta.id) + ".html");
+      return;
+    }
     // Share the revision's bytes instead of copying them.
     resp->shared_body = std::shared_ptr<const std::string>(rev, &rev->text);
-  } else {
-    resp->shared_body = PageFor(rev, current_id);
+    return;
   }
-  resp->omit_body = req.method == "HEAD";
+  if (rev->meta.id != current_id) {
+    resp->shared_body = pages_.Old(*rev, current_id);
+    return;
+  }
+  PageCache::Page page = pages_.Current(rev);
+  if (!accel.empty() && !page.file_name.empty()) {
+    resp->AddHeader("X-Accel-Redirect", accel + "cache/" + page.file_name);
+    return;
+  }
+  resp->shared_body = page.html;
 }
 
 void Handler::HandlePut(const Request& req, Response* resp) {

@@ -19,12 +19,12 @@
 #define WIKI_HANDLER_H_
 
 #include <memory>
-#include <mutex>
 
 #include "article_store.h"
 #include "config.h"
 #include "http.h"
 #include "massage.h"
+#include "page_cache.h"
 
 namespace wiki {
 
@@ -36,24 +36,16 @@ class Handler {
   void Handle(const Request& req, Response* resp);
 
  private:
-  struct RenderedPage;
-
   void HandleRead(const Request& req, Response* resp);
   void HandlePut(const Request& req, Response* resp);
   void HandlePost(const Request& req, Response* resp);
   void HandleMetrics(const Request& req, Response* resp);
 
-  // The reader page of `rev`, rendered once per revision and shared.
-  std::shared_ptr<const std::string> PageFor(const RevisionPtr& rev,
-                                             uint64_t current_id);
-
   const Config config_;
   ArticleStore* const store_;
   Massager massager_;
+  PageCache pages_;
   const std::string article_path_;  // "/wiki/<title>"
-
-  std::mutex page_mu_;  // guards page_
-  std::shared_ptr<const RenderedPage> page_;
 };
 
 // Fills `resp` with 503 + Retry-After for a request shed under overload.

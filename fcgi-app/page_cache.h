@@ -1,0 +1,57 @@
+// page_cache: the parser cache. Rendered reader pages, once per revision.
+//
+// The reader page of the current revision is rendered the first time a
+// worker needs it and then shared by every read of that revision: in memory
+// (for the app to send itself) and, when a cache directory is configured,
+// as an immutable file that nginx sends with sendfile(2) after the app
+// answers with X-Accel-Redirect. Files are written atomically (temp file +
+// rename, not fsynced: a lost cache file is simply rendered again) and
+// named by revision id and content hash, so a name never changes meaning;
+// pages of revisions more than kKeepRevisions behind are deleted.
+//
+// Thread-safety: one PageCache per process, shared by its threads; all
+// methods are thread-safe. Several processes may share the directory.
+#ifndef WIKI_PAGE_CACHE_H_
+#define WIKI_PAGE_CACHE_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "revision.h"
+
+namespace wiki {
+
+class PageCache {
+ public:
+  static constexpr uint64_t kKeepRevisions = 32;
+
+  // `cache_dir` "" keeps pages in memory only.
+  PageCache(std::string title, std::string cache_dir);
+
+  struct Page {
+    std::shared_ptr<const std::string> html;
+    std::string file_name;  // within cache_dir, "" if there is no file
+  };
+
+  // The reader page of `rev`, the current revision.
+  Page Current(const RevisionPtr& rev);
+
+  // An old revision's page (with its "old revision" notice); not cached.
+  std::shared_ptr<const std::string> Old(const Revision& rev, uint64_t current_id);
+
+ private:
+  std::shared_ptr<const std::string> Render(const Revision& rev, uint64_t current_id);
+  std::string WriteFile(const Revision& rev, const std::string& html);
+
+  const std::string title_;
+  const std::string cache_dir_;
+  std::mutex mu_;  // guards current_
+  std::shared_ptr<const Page> current_;
+  uint64_t current_id_ = 0;
+  uint64_t current_hash_ = 0;
+};
+
+}  // namespace wiki
+
+#endif  // WIKI_PAGE_CACHE_H_
