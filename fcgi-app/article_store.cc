@@ -7,17 +7,20 @@
 //   4. <title>.html          written durably (atomic rename over the old)
 //   5. history.log           record appended and fsynced: THE commit point
 //
-// Readers notice a new revision by the article file's identity (one stat
-// per request), then take the shared flock to read the history tail and the
-// file together, so they never see the state between 4 and 5: the writer
-// still holds the exclusive lock then.
+// Readers take no lock, so a commit never stalls them. They notice a new
+// revision by the article file's identity (one stat per request); then a
+// new complete record in history.log is what makes it a revision. Between
+// 4 and 5 the file has changed but the log has not: readers keep serving
+// the revision they have. Once the record is there, the article file's
+// hash must equal the record's; if it does not (a failed commit being
+// undone, a hand edit), readers serve revisions/<last>.html, which never
+// changes once written.
 //
 // Crash safety: a crash before 5 leaves a revision that was never
 // acknowledged; recovery (Open) removes its revision file and, since the
 // last acknowledged revision wins, rewrites the article file from
 // revisions/<last>.html. If 5 fails (disk full) the article file is restored
-// at once, and readers meanwhile verify the article file's hash against the
-// history and fall back to revisions/<last>.html when they disagree.
+// at once and a partial record is cut off.
 #include "article_store.h"
 
 #include <time.h>
@@ -95,16 +98,17 @@ Status ArticleStore::RefreshLogLocked() {
   }
   if (id->size == log_offset_) return Status::OK();
   if (id->size < log_offset_) {
-    return Status::Corruption("history.log shrank under a running server");
+    // Only a failed commit cuts the log back, and only a record that was
+    // never acknowledged; start over rather than trust what was parsed.
+    log_.clear();
+    log_offset_ = 0;
   }
-  // The log only grows; reading it whole again is simplest and happens once
-  // per new revision. Records already parsed are skipped by offset.
-  auto data = ReadFile(log_path_);
+  auto data = ReadFileFrom(log_path_, log_offset_);
   if (!data.ok()) return data.status();
-  size_t pos = static_cast<size_t>(log_offset_);
+  size_t pos = 0;
   while (pos < data->size()) {
     size_t nl = data->find('\n', pos);
-    if (nl == std::string::npos) break;  // torn tail: recovery's business
+    if (nl == std::string::npos) break;  // a record still being appended
     auto rec = DecodeLogRecord(std::string_view(*data).substr(pos, nl - pos));
     if (!rec.ok()) return rec.status();
     uint64_t want = log_.empty() ? 1 : log_.back().id + 1;
@@ -116,7 +120,7 @@ Status ArticleStore::RefreshLogLocked() {
     log_.push_back(std::move(*rec));
     pos = nl + 1;
   }
-  log_offset_ = static_cast<off_t>(pos);
+  log_offset_ += static_cast<off_t>(pos);
   return Status::OK();
 }
 
@@ -204,10 +208,16 @@ Result<RevisionPtr> ArticleStore::LoadCurrentLocked() {
   if (!s.ok()) return s;
   if (log_.empty()) return Status::Corruption("history.log is empty");
   const RevisionMeta& last = log_.back();
-  auto file_id = StatFile(article_path_);
-  auto text = ReadFile(article_path_);
-  if (!text.ok() || !file_id.ok() || HashBytes(*text) != last.hash) {
-    // Only after a failed commit or a hand edit: the history is the truth.
+  if (current_ && current_->meta.id == last.id) {
+    // No new record: the file changed for a commit still in progress (or
+    // by hand). Keep serving what the history says is current, and do not
+    // remember the file's identity, so the record is noticed when it lands.
+    return current_;
+  }
+  FileId file_id;
+  auto text = ReadFile(article_path_, &file_id);
+  bool from_article = text.ok() && HashBytes(*text) == last.hash;
+  if (!from_article) {
     text = ReadFile(RevisionPath(last.id));
     if (!text.ok()) return text.status();
   }
@@ -215,19 +225,14 @@ Result<RevisionPtr> ArticleStore::LoadCurrentLocked() {
   rev->meta = last;
   rev->text = std::move(*text);
   current_ = rev;
-  current_file_id_ = file_id.ok() ? *file_id : FileId();
+  current_file_id_ = from_article ? file_id : FileId();
   return RevisionPtr(rev);
 }
 
 Result<RevisionPtr> ArticleStore::Current() {
   auto id = StatFile(article_path_);
-  {
-    std::lock_guard<std::mutex> guard(mu_);
-    if (current_ && id.ok() && *id == current_file_id_) return current_;
-  }
-  auto lock = FileLock::Acquire(lock_path_, FileLock::Mode::kShared);
-  if (!lock.ok()) return lock.status();
   std::lock_guard<std::mutex> guard(mu_);
+  if (current_ && id.ok() && *id == current_file_id_) return current_;
   return LoadCurrentLocked();
 }
 

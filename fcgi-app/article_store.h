@@ -8,8 +8,9 @@
 //
 // Thread-safety: one ArticleStore per process, shared by its threads; all
 // methods are thread-safe. Several processes may open the same data_dir:
-// writers serialise on an exclusive flock, and readers take a shared flock
-// only when they notice a new revision.
+// writers serialise on an exclusive flock; readers take no lock (see
+// article_store.cc for why they still never see a torn or unacknowledged
+// revision).
 //
 // Failure: methods return a Status; a failed Commit leaves the current
 // revision and the history exactly as they were.
@@ -70,8 +71,7 @@ class ArticleStore {
   ArticleStore(std::string data_dir, std::string title);
 
   Status Recover();
-  // Reads log records appended since the last call. Caller holds mu_ and a
-  // flock (shared or exclusive).
+  // Reads log records appended since the last call. Caller holds mu_.
   Status RefreshLogLocked();
   Result<RevisionPtr> LoadCurrentLocked();
   std::string RevisionPath(uint64_t id) const;

@@ -80,9 +80,9 @@ Result<FileLock> FileLock::Acquire(const std::string& path, Mode mode) {
 
 FileLock::~FileLock() = default;
 
-Result<FileId> StatFile(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return ErrnoToStatus("stat " + path, errno);
+namespace {
+
+FileId ToFileId(const struct stat& st) {
   FileId id;
   id.dev = st.st_dev;
   id.ino = st.st_ino;
@@ -91,25 +91,49 @@ Result<FileId> StatFile(const std::string& path) {
   return id;
 }
 
-Result<std::string> ReadFile(const std::string& path) {
+Status ReadToEnd(int fd, off_t offset, const std::string& path, std::string* data) {
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::pread(fd, buf, sizeof(buf), offset);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoToStatus("read " + path, errno);
+    }
+    if (n == 0) return Status::OK();
+    data->append(buf, static_cast<size_t>(n));
+    offset += n;
+  }
+}
+
+}  // namespace
+
+Result<FileId> StatFile(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return ErrnoToStatus("stat " + path, errno);
+  return ToFileId(st);
+}
+
+Result<std::string> ReadFile(const std::string& path, FileId* id) {
   int raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (raw < 0) return ErrnoToStatus("open " + path, errno);
   UniqueFd fd(raw);
   std::string data;
   struct stat st;
-  if (::fstat(fd.get(), &st) == 0 && st.st_size > 0) {
-    data.reserve(static_cast<size_t>(st.st_size));
-  }
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof(buf));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoToStatus("read " + path, errno);
-    }
-    if (n == 0) break;
-    data.append(buf, static_cast<size_t>(n));
-  }
+  if (::fstat(fd.get(), &st) != 0) return ErrnoToStatus("fstat " + path, errno);
+  if (id != nullptr) *id = ToFileId(st);
+  if (st.st_size > 0) data.reserve(static_cast<size_t>(st.st_size));
+  Status s = ReadToEnd(fd.get(), 0, path, &data);
+  if (!s.ok()) return s;
+  return data;
+}
+
+Result<std::string> ReadFileFrom(const std::string& path, off_t offset) {
+  int raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (raw < 0) return ErrnoToStatus("open " + path, errno);
+  UniqueFd fd(raw);
+  std::string data;
+  Status s = ReadToEnd(fd.get(), offset, path, &data);
+  if (!s.ok()) return s;
   return data;
 }
 

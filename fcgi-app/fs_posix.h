@@ -86,8 +86,14 @@ struct FileId {
 
 Result<FileId> StatFile(const std::string& path);
 
-// Reads a whole file. NotFound if it does not exist.
-Result<std::string> ReadFile(const std::string& path);
+// Reads a whole file. NotFound if it does not exist. With `id`, also
+// reports the identity of the very inode that was read (fstat), which may
+// differ from an earlier stat() of the path if it was renamed over since.
+Result<std::string> ReadFile(const std::string& path, FileId* id = nullptr);
+
+// Reads from byte `offset` to the end of the file (for a log that only
+// grows). NotFound if it does not exist.
+Result<std::string> ReadFileFrom(const std::string& path, off_t offset);
 
 enum class Durability {
   kSynced,       // on disk when the call returns (file and directory fsynced)

@@ -247,15 +247,26 @@ void Handler::HandlePut(const Request& req, Response* resp) {
   Status valid = CheckArticle(req.body);
   if (!valid.ok()) return reject(HttpStatusFor(valid), valid.message());
 
-  uint64_t fib = 0;
+  // Revisions only move forward: a tag that does not match now never will,
+  // so a stale edit is refused without waiting for the write lock.
   std::string current_etag;
+  auto current = store_->Current();
+  if (current.ok() && !IfMatchMatches(req.if_match, (*current)->meta.RawETag())) {
+    metrics.CountEdit(EditOutcome::kStale);
+    Error(resp, 412,
+          "The article changed since that ETag; download ?action=raw again and "
+          "reapply your change.");
+    resp->AddHeader("ETag", (*current)->meta.RawETag());
+    return;
+  }
+  // The massaging depends on nothing the lock protects: keep it outside.
+  const uint64_t fib = massager_.ForCommit();
   auto committed = store_->Commit(
       Author(req), "", [&](const Revision& current, ArticleStore::Plan* plan) {
         if (!IfMatchMatches(req.if_match, current.meta.RawETag())) {
           current_etag = current.meta.RawETag();
           return Status::PreconditionFailed("stale");
         }
-        fib = massager_.ForCommit();
         plan->text = req.body;
         plan->fib_n = massager_.n();
         plan->fib = fib;
@@ -347,42 +358,76 @@ void Handler::HandlePost(const Request& req, Response* resp) {
     return Error(resp, 500, "The base revision could not be read.");
   }
 
-  bool merged = false;
-  bool conflict = false;
-  MergeResult merge_result;
-  bool have_merge = false;
-  RevisionPtr conflict_current;
-  auto committed = store_->Commit(
-      Author(req), summary, [&](const Revision& current, ArticleStore::Plan* plan) {
-        if (current.meta.id == base_id) {
-          plan->text = mine;
-        } else if (config_.merge == MergeMode::kOff) {
-          conflict = true;
-        } else {
-          auto m = Merge3((*base)->text, mine, current.text,
-                          config_.merge == MergeMode::kWord ? MergeGranularity::kWord
-                                                             : MergeGranularity::kLine);
-          if (!m.ok()) return m.status();
-          merge_result = std::move(*m);
-          have_merge = true;
-          // A merge of two valid articles can still be invalid (a tag
-          // split across regions); that is a conflict, never a save.
-          if (merge_result.clean && CheckArticle(merge_result.text).ok() &&
-              merge_result.text.size() <= config_.max_article_bytes) {
-            plan->text = merge_result.text;
-            merged = true;
-          } else {
-            conflict = true;
-          }
+  // Everything slow (merge, validation, massaging) is done before taking
+  // the write lock, against the revision that is current now; under the
+  // lock it is redone only if another edit landed in between.
+  struct Prepared {
+    uint64_t against = 0;  // current revision id the plan was made for
+    std::string text;      // what to store
+    bool merged = false;
+    bool conflict = false;
+    bool have_merge = false;
+    MergeResult merge;
+    RevisionPtr current;
+  };
+  auto prepare = [&](const RevisionPtr& current, Prepared* p) -> Status {
+    *p = Prepared();
+    p->against = current->meta.id;
+    p->current = current;
+    if (current->meta.id == base_id) {
+      p->text = mine;
+      return Status::OK();
+    }
+    if (config_.merge == MergeMode::kOff) {
+      p->conflict = true;
+      return Status::OK();
+    }
+    auto m = Merge3((*base)->text, mine, current->text,
+                    config_.merge == MergeMode::kWord ? MergeGranularity::kWord
+                                                       : MergeGranularity::kLine);
+    if (!m.ok()) return m.status();
+    p->merge = std::move(*m);
+    p->have_merge = true;
+    // A merge of two valid articles can still be invalid (a tag split
+    // across regions); that is a conflict, never a save.
+    if (p->merge.clean && CheckArticle(p->merge.text).ok() &&
+        p->merge.text.size() <= config_.max_article_bytes) {
+      p->text = p->merge.text;
+      p->merged = true;
+    } else {
+      p->conflict = true;
+    }
+    return Status::OK();
+  };
+
+  Prepared prep;
+  auto current = store_->Current();
+  if (!current.ok()) {
+    metrics.CountEdit(EditOutcome::kFailed);
+    return Error(resp, 500, "The article could not be read.");
+  }
+  Status ps = prepare(*current, &prep);
+  uint64_t fib = 0;
+  if (ps.ok() && !prep.conflict) fib = massager_.ForCommit();
+  auto committed = !ps.ok() ? Result<RevisionMeta>(ps)
+      : prep.conflict ? Result<RevisionMeta>(Status::PreconditionFailed("conflict"))
+      : store_->Commit(
+      Author(req), summary, [&](const Revision& cur, ArticleStore::Plan* plan) {
+        if (cur.meta.id != prep.against) {
+          Status s = prepare(std::make_shared<Revision>(cur), &prep);
+          if (!s.ok()) return s;
         }
-        if (conflict) {
-          conflict_current = std::make_shared<Revision>(current);
-          return Status::PreconditionFailed("conflict");
-        }
-        plan->fib = massager_.ForCommit();
+        if (prep.conflict) return Status::PreconditionFailed("conflict");
+        plan->text = prep.text;
+        plan->fib = fib;
         plan->fib_n = massager_.n();
         return Status::OK();
       });
+  const bool conflict = prep.conflict;
+  const bool merged = prep.merged;
+  const bool have_merge = prep.have_merge;
+  MergeResult& merge_result = prep.merge;
+  const RevisionPtr& conflict_current = prep.current;
   if (!committed.ok()) {
     const Status& s = committed.status();
     if (conflict) {

@@ -271,9 +271,11 @@ AttributeRule RuleFor(GumboTag tag, std::string_view name) {
 
 // The URL as a browser's scheme detection sees it, made stricter: the URL
 // parser drops tabs and newlines anywhere and C0 controls and spaces at
-// the ends; dropping every control and space everywhere means no spelling
-// of "java\x01script:" can slip past as "relative". Lowercased because
-// schemes are case-insensitive. Entities were already decoded by gumbo.
+// the ends; dropping every control and space everywhere means no spacing
+// trick can make "javascript:" look relative. (Other C0 controls arrive
+// as U+FFFD from gumbo, which then fails the scheme comparison.)
+// Lowercased because schemes are case-insensitive. Entities were already
+// decoded by gumbo.
 std::string NormalizeUrl(std::string_view value) {
   std::string out;
   out.reserve(value.size());

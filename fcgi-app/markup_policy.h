@@ -3,13 +3,21 @@
 // An article is a fragment of HTML (no <html>/<head>/<body> needed) that
 // is shown to every reader, so it is checked against an allowlist with a
 // real HTML5 parser (gumbo), never with regular expressions. The allowlist
-// admits what encyclopedia articles use: headings, paragraphs, lists,
-// dl/dt/dd, tables (caption, thead/tbody/tfoot, tr, th with scope,
-// td, colspan/rowspan), links (http, https, relative, #fragment), images
-// over https, figure/figcaption, blockquote, cite, sup/sub, b/i/em/strong/
-// small/code/pre/span/div/br/hr, and the attributes id, class, title, alt,
-// lang, dir, width, height (plus href on a, src on img, scope/colspan/
-// rowspan on table cells).
+// admits what encyclopedia articles use: headings h1-h6, paragraphs, lists,
+// dl/dt/dd, tables (caption, colgroup/col, thead/tbody/tfoot, tr, th, td),
+// links, images, figure/figcaption, blockquote, q, cite, abbr, sup/sub,
+// b/i/em/strong/small/code/pre/span/div/br/hr, and the attributes id,
+// class, title, alt, lang, dir, width, height on all of them, plus: href on
+// a; src on img; cite on blockquote and q; scope (th only), colspan and
+// rowspan on th/td; start and reversed on ol; span on col/colgroup.
+// Links (href, cite) must be http:, https: or relative (incl. "//host" and
+// "#fragment"); mailto:, javascript:, data: and every other scheme are
+// refused. Image src must be absolute https://. No style, no on* handlers,
+// no explicit <html>/<head>/<body>; HTML comments are allowed.
+//
+// Refusal messages name the offending element/attribute (names from the
+// article are ASCII-lowercased and cut to 40 characters), stay under 120
+// bytes, and still need HTML-escaping by whoever displays them.
 //
 // Pure functions; thread-safe.
 #ifndef WIKI_MARKUP_POLICY_H_

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace wiki {
@@ -14,6 +15,11 @@ struct Utf8Case {
   const char* name;
   std::string input;
   bool valid;
+  // Checks only this many leading bytes, so a truncated sequence is
+  // followed in memory by its real continuation bytes: a decoder that reads
+  // past the end of the view is caught even though std::string would
+  // otherwise put a NUL there.
+  size_t length = std::string::npos;
 };
 
 TEST_CASE("IsValidUtf8 accepts exactly well-formed UTF-8") {
@@ -52,6 +58,10 @@ TEST_CASE("IsValidUtf8 accepts exactly well-formed UTF-8") {
       {"truncated 2-byte at end", "abc\xc3", false},
       {"truncated 3-byte at end", "\xe2\x82", false},
       {"truncated 4-byte at end", "\xf0\x9f\x98", false},
+      {"2-byte cut inside a buffer", "\xc3\xa9", false, 1},
+      {"3-byte cut inside a buffer", "\xe2\x82\xac", false, 2},
+      {"4-byte cut inside a buffer", "\xf0\x9f\x98\x80", false, 3},
+      {"whole buffer of the above", "\xf0\x9f\x98\x80", true, 4},
       {"truncated 3-byte before ascii",
        "\xe2\x82"
        "A",
@@ -59,12 +69,18 @@ TEST_CASE("IsValidUtf8 accepts exactly well-formed UTF-8") {
       {"bad second continuation", "\xe2\x28\xa1", false},
       {"bad third continuation", "\xf0\x9f\x98\x41", false},
       {"stray continuation 80", "\x80", false},
+      {"bad byte last in an 8-byte word", "abcdefg\xff", false},
+      {"bad byte first in an 8-byte word",
+       "\xff"
+       "abcdefg",
+       false},
       {"stray continuation after ascii", ascii16 + "\xbf", false},
       {"invalid after 8-byte fast path", ascii16 + "\xc0\x80" + ascii16, false},
   };
   for (const Utf8Case& c : cases) {
     INFO(c.name);
-    CHECK(IsValidUtf8(c.input) == c.valid);
+    CHECK(IsValidUtf8(std::string_view(c.input).substr(0, c.length)) ==
+          c.valid);
   }
 }
 
@@ -253,6 +269,8 @@ TEST_CASE("CheckArticle refuses attributes off the allowlist") {
        "attribute onmouseover on <a> is not allowed"},
       {"style attribute", "<p style=\"color:red\">x</p>", false,
        "attribute style on <p> is not allowed"},
+      {"handler on th", "<table><tr><th onclick=\"x()\">x</th></tr></table>",
+       false, "attribute onclick on <th> is not allowed"},
       {"target on a", "<a href=\"/x\" target=\"_blank\">x</a>", false,
        "attribute target on <a> is not allowed"},
       {"href on a non-link", "<p href=\"/x\">x</p>", false,
@@ -344,6 +362,8 @@ TEST_CASE("CheckArticle checks encoding, emptiness and markers first") {
       {"theirs marker at the very end", "<p>a</p>\n>>>>>>> 1a2b3c", false,
        "unresolved merge conflict marker"},
       {"separator after CRLF", "<p>a</p>\r\n=======\r\n<p>b</p>", false,
+       "unresolved merge conflict marker"},
+      {"separator after a bare CR", "<p>a</p>\r=======\r<p>b</p>", false,
        "unresolved merge conflict marker"},
       {"longer run of equals", "<p>a</p>\n==========\n", false,
        "unresolved merge conflict marker"},

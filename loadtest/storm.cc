@@ -215,6 +215,7 @@ struct EditorLog {
   int64_t gets = 0;
   int64_t get_errors = 0;
   int64_t get_server_errors = 0;
+  int64_t get_shed = 0;
   int64_t discarded = 0;
   int64_t late = 0;
 };
@@ -286,6 +287,16 @@ void RunEditor(Shared& s, int id, uint64_t seed, EditorLog* log) {
     if (!WaitUntil(s, At(s, get_at))) break;
     ++log->gets;
     Result<HttpResponse> got = client.Get(s.raw_url);
+    // An overloaded server sheds reads with 503 + Retry-After: a real
+    // editor's client waits and downloads again. A few tries, then give up.
+    for (int retry = 0; retry < 5 && got.ok() && got->status == 503 &&
+                        !got->Header("retry-after").empty();
+         ++retry) {
+      ++log->get_shed;
+      double wait = std::min(1.0, std::max(0.05, std::atof(got->Header("retry-after").c_str())));
+      if (!WaitUntil(s, At(s, SecondsSince(s.start) + wait))) break;
+      got = client.Get(s.raw_url);
+    }
     std::string revision;
     bool usable = false;
     if (!got.ok()) {
@@ -647,6 +658,7 @@ Result<StormReport> RunStorm(const StormConfig& config) {
     report.gets += log.gets;
     report.get_errors += log.get_errors;
     report.get_server_errors += log.get_server_errors;
+    report.get_shed += log.get_shed;
     report.discarded += log.discarded;
     report.late += log.late;
     for (const auto& [kind, count] : log.details) report.details[kind] += count;
@@ -783,6 +795,10 @@ std::string FormatReport(const StormReport& r) {
   out += Fmt("  other errors%8lld   (%lld transport)\n", ll(r.other_errors),
              ll(r.transport_errors));
   out += Fmt("  5xx         %8lld\n", ll(r.server_errors));
+  if (r.get_shed > 0) {
+    out += Fmt("downloads shed %7lld   (503 + Retry-After, downloaded again)\n",
+               ll(r.get_shed));
+  }
   out += Fmt("accepted      %8lld   %.2f/s, acceptance %.1f %%\n",
              ll(r.clean + r.merged), r.accepted_rate, r.acceptance_pct);
   out += Fmt("edit latency  p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
@@ -843,6 +859,7 @@ std::string ReportJson(const StormReport& r) {
   j["gets"] = r.gets;
   j["get_errors"] = r.get_errors;
   j["get_server_errors"] = r.get_server_errors;
+  j["get_shed"] = r.get_shed;
   j["discarded"] = r.discarded;
   j["late"] = r.late;
   j["details"] = r.details;
