@@ -30,7 +30,7 @@ UNIT      := $(BUILD)/unit-tests
 INTEG     := $(BUILD)/integration-tests
 STORM     := $(BUILD)/editor-storm
 
-.PHONY: all deps run test unit-test integration-test bench format clean
+.PHONY: all deps run test bench storm-compare format clean
 
 all: $(SERVER) $(UNIT) $(INTEG) $(STORM)
 
@@ -65,6 +65,10 @@ test: deps all
 
 bench: deps all
 	@loadtest/bench
+
+# The default editor storm against merge = word, line and off, side by side.
+storm-compare: deps all
+	@loadtest/storm-compare
 
 format:
 	clang-format -i fcgi-app/*.h fcgi-app/*.cc tests/*.cc loadtest/*.h loadtest/*.cc

@@ -117,18 +117,27 @@ void Handler::Handle(const Request& req, Response* resp) {
     }
     return Error(resp, 404, "Not found.");
   }
-  if (req.method == "GET" || req.method == "HEAD") return HandleRead(req, resp);
+  const bool read = req.method == "GET" || req.method == "HEAD";
+  if (!read && req.method != "PUT" && req.method != "POST") {
+    Error(resp, 405, "Method not allowed; use GET, HEAD, POST or PUT.");
+    resp->AddHeader("Allow", "GET, HEAD, POST, PUT");
+    return;
+  }
+  // A malformed query string is refused for every method, so no write can
+  // succeed on a URL that is not what the client meant.
+  auto query = ParseUrlEncoded(req.query);
+  if (!query.ok()) {
+    if (!read) Metrics::Global().CountEdit(EditOutcome::kRejected);
+    return Error(resp, 400, "Bad query string: " + query.status().message());
+  }
+  if (read) return HandleRead(req, *query, resp);
   if (req.method == "PUT") return HandlePut(req, resp);
-  if (req.method == "POST") return HandlePost(req, resp);
-  Error(resp, 405, "Method not allowed; use GET, HEAD, POST or PUT.");
-  resp->AddHeader("Allow", "GET, HEAD, POST, PUT");
+  HandlePost(req, resp);
 }
 
-void Handler::HandleRead(const Request& req, Response* resp) {
-  auto query = ParseUrlEncoded(req.query);
-  if (!query.ok()) return Error(resp, 400, "Bad query string: " + query.status().message());
-  const FormField* action_f = query->Find("action");
-  const FormField* oldid_f = query->Find("oldid");
+void Handler::HandleRead(const Request& req, const Form& query, Response* resp) {
+  const FormField* action_f = query.Find("action");
+  const FormField* oldid_f = query.Find("oldid");
   const std::string action = action_f ? action_f->value : "view";
   if (action != "view" && action != "raw" && action != "history" && action != "edit") {
     return Error(resp, 400, "Unknown action; use raw, history or edit.");
@@ -148,7 +157,7 @@ void Handler::HandleRead(const Request& req, Response* resp) {
   if (action == "history") {
     auto history = store_->History();
     if (!history.ok()) return Error(resp, 500, "The history could not be read.");
-    const FormField* format = query->Find("format");
+    const FormField* format = query.Find("format");
     if (format != nullptr && format->value == "json") {
       resp->AddHeader("Content-Type", "application/json");
       resp->AddHeader("Cache-Control", "no-cache");
@@ -406,23 +415,26 @@ void Handler::HandlePost(const Request& req, Response* resp) {
     metrics.CountEdit(EditOutcome::kFailed);
     return Error(resp, 500, "The article could not be read.");
   }
-  Status ps = prepare(*current, &prep);
-  uint64_t fib = 0;
-  if (ps.ok() && !prep.conflict) fib = massager_.ForCommit();
-  auto committed = !ps.ok() ? Result<RevisionMeta>(ps)
-      : prep.conflict ? Result<RevisionMeta>(Status::PreconditionFailed("conflict"))
-      : store_->Commit(
-      Author(req), summary, [&](const Revision& cur, ArticleStore::Plan* plan) {
-        if (cur.meta.id != prep.against) {
-          Status s = prepare(std::make_shared<Revision>(cur), &prep);
-          if (!s.ok()) return s;
-        }
-        if (prep.conflict) return Status::PreconditionFailed("conflict");
-        plan->text = prep.text;
-        plan->fib = fib;
-        plan->fib_n = massager_.n();
-        return Status::OK();
-      });
+  Result<RevisionMeta> committed = prepare(*current, &prep);
+  if (committed.ok() && prep.conflict) {
+    committed = Status::PreconditionFailed("conflict");
+  }
+  if (committed.ok()) {
+    // The massaging depends on nothing the lock protects.
+    const uint64_t fib = massager_.ForCommit();
+    committed = store_->Commit(
+        Author(req), summary, [&](const Revision& cur, ArticleStore::Plan* plan) {
+          if (cur.meta.id != prep.against) {
+            Status s = prepare(std::make_shared<Revision>(cur), &prep);
+            if (!s.ok()) return s;
+          }
+          if (prep.conflict) return Status::PreconditionFailed("conflict");
+          plan->text = prep.text;
+          plan->fib = fib;
+          plan->fib_n = massager_.n();
+          return Status::OK();
+        });
+  }
   const bool conflict = prep.conflict;
   const bool merged = prep.merged;
   const bool have_merge = prep.have_merge;

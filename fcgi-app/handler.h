@@ -22,6 +22,7 @@
 
 #include "article_store.h"
 #include "config.h"
+#include "form_parser.h"
 #include "http.h"
 #include "massage.h"
 #include "page_cache.h"
@@ -36,7 +37,7 @@ class Handler {
   void Handle(const Request& req, Response* resp);
 
  private:
-  void HandleRead(const Request& req, Response* resp);
+  void HandleRead(const Request& req, const Form& query, Response* resp);
   void HandlePut(const Request& req, Response* resp);
   void HandlePost(const Request& req, Response* resp);
   void HandleMetrics(const Request& req, Response* resp);

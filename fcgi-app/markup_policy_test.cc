@@ -222,6 +222,10 @@ TEST_CASE("CheckArticle refuses elements off the allowlist") {
       {"title", "<title>x</title>", false, "element <title> is not allowed"},
       {"noscript", "<noscript><p>x</p></noscript>", false,
        "element <noscript> is not allowed"},
+      {"frame outside a frameset (dropped by the parser)",
+       "<p>x</p><frame src=\"https://e.example/\">", false,
+       "element <frame> is not allowed"},
+      {"stray closing body tag", "<p>x</p></BODY><p>y</p>", false, "body"},
       {"svg", "<svg><script>alert(1)</script></svg>", false,
        "element <svg> is not allowed"},
       {"math", "<math><mi>x</mi></math>", false,
@@ -376,11 +380,16 @@ TEST_CASE("CheckArticle copes with deep nesting") {
   // gumbo_destroy_output() recurses per level; this depth overflows an
   // 8 MiB stack if the tree is freed that way.
   std::string deep;
-  for (int i = 0; i < 350000; ++i) deep += "<span>";
+  for (int i = 0; i < 15000; ++i) deep += "<span>";
+  std::string deeper;
+  for (int i = 0; i < 350000; ++i) deeper += "<span>";
   CheckCases({
-      {"350000 nested spans", deep, true, ""},
-      {"refusal at the bottom", deep + "<script>x</script>", false,
-       "element <script> is not allowed"},
+      {"15000 nested spans", deep, true, ""},
+      {"refusal at the bottom", deep + "<b onclick=x>x</b>", false,
+       "attribute onclick on <b> is not allowed"},
+      // More tags than any article has: refused before gumbo, whose tree
+      // building is quadratic in nesting depth.
+      {"350000 nested spans", deeper, false, "more than 20000 tags"},
   });
 }
 

@@ -145,7 +145,9 @@ std::string Form(std::string_view title, uint64_t base, std::string_view text) {
          "\" accept-charset=\"utf-8\">\n";
   out += "<input type=\"hidden\" name=\"base_revision\" value=\"" +
          std::to_string(base) + "\">\n";
-  out += "<textarea name=\"text\" rows=\"30\" cols=\"100\">";
+  // The newline after the start tag is eaten by the HTML parser; without
+  // it, an article's own leading newline would be lost on the next save.
+  out += "<textarea name=\"text\" rows=\"30\" cols=\"100\">\n";
   out += HtmlEscape(text);
   out += "</textarea>\n";
   out +=
@@ -157,7 +159,7 @@ std::string Form(std::string_view title, uint64_t base, std::string_view text) {
 
 std::string ReadOnlyText(std::string_view heading, std::string_view text) {
   return "<h2>" + HtmlEscape(heading) +
-         "</h2>\n<textarea readonly rows=\"12\" cols=\"100\">" + HtmlEscape(text) +
+         "</h2>\n<textarea readonly rows=\"12\" cols=\"100\">\n" + HtmlEscape(text) +
          "</textarea>\n";
 }
 

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,6 +55,9 @@ std::unique_ptr<Stack> Stack::Start(const Options& options) {
   if (pid < 0) return nullptr;
   if (pid == 0) {
     ::setpgid(0, 0);  // one group: Stop() can reach every descendant
+    // If the test binary dies without its destructors (crash, timeout),
+    // the launcher gets SIGTERM and stops the stack itself.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       ::dup2(fd, 1);
@@ -81,9 +85,16 @@ std::unique_ptr<Stack> Stack::Start(const Options& options) {
       s->pid_ = -1;
       break;
     }
-    auto r = client.Get(s->ArticleUrl() + "?action=raw");
-    if (r.ok() && r->status == 200) return s;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // The launcher says it is serving only after its own readiness probe,
+    // so no request of its own lands after this returns.
+    std::ifstream in(log);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (text.str().find("wikistack: serving") != std::string::npos) {
+      auto r = client.Get(s->ArticleUrl() + "?action=raw");
+      if (r.ok() && r->status == 200) return s;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   std::ifstream in(log);
   std::cerr << "stack did not come up; " << log << ":\n" << in.rdbuf() << "\n";
