@@ -141,7 +141,8 @@ Status ArticleStore::Recover() {
     size_t end = log_data->rfind('\n');
     size_t keep = end == std::string::npos ? 0 : end + 1;
     if (keep != log_data->size()) {
-      std::fprintf(stderr, "article_store: dropping torn history tail (%zu bytes)\n",
+      std::fprintf(stderr,
+                   "article_store: dropping torn history tail (%zu bytes)\n",
                    log_data->size() - keep);
       s = TruncateDurably(log_path_, static_cast<off_t>(keep));
       if (!s.ok()) return s;
@@ -181,7 +182,8 @@ Status ArticleStore::Recover() {
   for (const std::string& n : *names) {
     uint64_t id = 0;
     if (ParseRevisionFileName(n, &id) && id > last.id) {
-      std::fprintf(stderr, "article_store: removing unacknowledged %s\n", n.c_str());
+      std::fprintf(stderr, "article_store: removing unacknowledged %s\n",
+                   n.c_str());
       s = RemoveFile(revisions_dir_ + "/" + n);
       if (!s.ok()) return s;
     }
@@ -194,9 +196,10 @@ Status ArticleStore::Recover() {
   }
   auto article = ReadFile(article_path_);
   if (!article.ok() || *article != *last_text) {
-    std::fprintf(stderr,
-                 "article_store: %s disagrees with revision %llu; restoring it\n",
-                 article_path_.c_str(), static_cast<unsigned long long>(last.id));
+    std::fprintf(
+        stderr,
+        "article_store: %s disagrees with revision %llu; restoring it\n",
+        article_path_.c_str(), static_cast<unsigned long long>(last.id));
     s = WriteFileAtomically(data_dir_, article_name_, *last_text);
     if (!s.ok()) return s;
   }

@@ -83,11 +83,11 @@ class ArticleStore {
   const std::string log_path_;
   const std::string lock_path_;
 
-  std::mutex mu_;                    // guards everything below
-  std::vector<RevisionMeta> log_;    // parsed history, oldest first
-  off_t log_offset_ = 0;             // bytes of history.log parsed so far
-  RevisionPtr current_;              // cached current revision
-  FileId current_file_id_;           // article file identity when cached
+  std::mutex mu_;                  // guards everything below
+  std::vector<RevisionMeta> log_;  // parsed history, oldest first
+  off_t log_offset_ = 0;           // bytes of history.log parsed so far
+  RevisionPtr current_;            // cached current revision
+  FileId current_file_id_;         // article file identity when cached
 };
 
 }  // namespace wiki

@@ -53,13 +53,17 @@ std::string Slurp(const std::string& path) {
   return out.str();
 }
 
-void Spit(const std::string& path, const std::string& data, bool append = false) {
-  std::ofstream out(path, std::ios::binary | (append ? std::ios::app : std::ios::trunc));
+void Spit(const std::string& path, const std::string& data,
+          bool append = false) {
+  std::ofstream out(
+      path, std::ios::binary | (append ? std::ios::app : std::ios::trunc));
   out << data;
   REQUIRE(out.good());
 }
 
-bool Exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+bool Exists(const std::string& path) {
+  return ::access(path.c_str(), F_OK) == 0;
+}
 
 std::vector<std::string> Names(const std::string& dir) {
   std::vector<std::string> out;
@@ -83,7 +87,9 @@ size_t CountLines(const std::string& s) {
   return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
 }
 
-std::string ArticlePath(const TempDir& dir) { return dir / (std::string(kTitle) + ".html"); }
+std::string ArticlePath(const TempDir& dir) {
+  return dir / (std::string(kTitle) + ".html");
+}
 
 std::string Text(int n) {
   return "<p>Revision text number " + std::to_string(n) + "</p>\n" +
@@ -155,14 +161,15 @@ TEST_CASE("Commit increments ids and stores file, revision and record") {
   for (int i = 2; i <= 6; ++i) {
     CAPTURE(i);
     uint64_t seen_current = 0;
-    auto m = store->Commit("author" + std::to_string(i), "summary " + std::to_string(i),
-                           [&](const Revision& current, ArticleStore::Plan* plan) {
-                             seen_current = current.meta.id;
-                             plan->text = Text(i);
-                             plan->fib_n = 7;
-                             plan->fib = 13;
-                             return Status::OK();
-                           });
+    auto m = store->Commit(
+        "author" + std::to_string(i), "summary " + std::to_string(i),
+        [&](const Revision& current, ArticleStore::Plan* plan) {
+          seen_current = current.meta.id;
+          plan->text = Text(i);
+          plan->fib_n = 7;
+          plan->fib = 13;
+          return Status::OK();
+        });
     REQUIRE(m.ok());
     CHECK(seen_current == static_cast<uint64_t>(i - 1));
     CHECK(m->id == static_cast<uint64_t>(i));
@@ -196,7 +203,8 @@ TEST_CASE("Get returns every past revision; unknown ids are NotFound") {
     CHECK((*rev)->text == Text(i));
     CHECK((*rev)->meta.hash == HashBytes(Text(i)));
   }
-  for (uint64_t bad : {uint64_t{0}, uint64_t{6}, uint64_t{1000}, ~uint64_t{0}}) {
+  for (uint64_t bad :
+       {uint64_t{0}, uint64_t{6}, uint64_t{1000}, ~uint64_t{0}}) {
     CAPTURE(bad);
     CHECK(store->Get(bad).status().code() == Status::Code::kNotFound);
   }
@@ -238,12 +246,12 @@ TEST_CASE("A decide that returns an error aborts the commit with no change") {
   const auto revisions_before = Names(dir / "revisions");
   for (const Status& abort : aborts) {
     CAPTURE(abort.ToString());
-    auto m = store->Commit("x", "y", [&](const Revision& current,
-                                         ArticleStore::Plan* plan) {
-      CHECK(current.meta.id == 3);
-      plan->text = "<p>must not be stored</p>\n";  // filled, then refused
-      return abort;
-    });
+    auto m = store->Commit(
+        "x", "y", [&](const Revision& current, ArticleStore::Plan* plan) {
+          CHECK(current.meta.id == 3);
+          plan->text = "<p>must not be stored</p>\n";  // filled, then refused
+          return abort;
+        });
     CHECK_FALSE(m.ok());
     CHECK(m.status().code() == abort.code());
     CHECK(m.status().message() == abort.message());
@@ -296,8 +304,11 @@ TEST_CASE("Open recovers: the last acknowledged revision wins") {
          Spit(ArticlePath(d), t);
        }},
       {"article deleted",
-       [](const TempDir& d) { REQUIRE(::unlink(ArticlePath(d).c_str()) == 0); }},
-      {"article truncated to empty", [](const TempDir& d) { Spit(ArticlePath(d), ""); }},
+       [](const TempDir& d) {
+         REQUIRE(::unlink(ArticlePath(d).c_str()) == 0);
+       }},
+      {"article truncated to empty",
+       [](const TempDir& d) { Spit(ArticlePath(d), ""); }},
       {"torn last history line",
        [&](const TempDir& d) { Spit(d / "history.log", torn_record, true); }},
       {"crash between rename and commit point",
@@ -376,7 +387,9 @@ TEST_CASE("Open refuses a last revision file that does not match its record") {
   CHECK(Slurp(ArticlePath(dir)) == Text(3));  // nothing overwritten
 }
 
-TEST_CASE("A running store serves the history's revision if the article file is hand-edited") {
+TEST_CASE(
+    "A running store serves the history's revision if the article file is "
+    "hand-edited") {
   TempDir dir;
   auto store = Seed(dir, 3);
   REQUIRE(store->Current().ok());
@@ -457,7 +470,8 @@ TEST_CASE("A commit on a full disk is NoSpace and changes nothing" *
   CHECK(m.status().code() == Status::Code::kNoSpace);
   CHECK(Slurp(dir / "history.log") == log_before);
   CHECK(Slurp(ArticlePath(dir)) == Text(2));
-  CHECK(Names(dir / "revisions") == std::vector<std::string>{"1.html", "2.html"});
+  CHECK(Names(dir / "revisions") ==
+        std::vector<std::string>{"1.html", "2.html"});
   CHECK_FALSE(Exists(dir / "revisions/3.html"));
   CHECK(TempFiles(dir.path()).empty());
   auto cur = store->Current();
@@ -483,11 +497,12 @@ TEST_CASE("Two stores on one directory see each other's commits") {
     ArticleStore* writer = i % 2 ? a.get() : b.get();
     ArticleStore* other = i % 2 ? b.get() : a.get();
     uint64_t seen = 0;
-    auto m = writer->Commit("w", "", [&](const Revision& cur, ArticleStore::Plan* p) {
-      seen = cur.meta.id;
-      p->text = Text(i);
-      return Status::OK();
-    });
+    auto m = writer->Commit("w", "",
+                            [&](const Revision& cur, ArticleStore::Plan* p) {
+                              seen = cur.meta.id;
+                              p->text = Text(i);
+                              return Status::OK();
+                            });
     REQUIRE(m.ok());
     CHECK(seen == static_cast<uint64_t>(i - 1));
     CHECK(m->id == static_cast<uint64_t>(i));
@@ -517,7 +532,8 @@ TEST_CASE("Concurrent commits from two stores get unique, contiguous ids") {
   auto reader = [&](ArticleStore* s) {
     while (!stop) {
       auto cur = s->Current();
-      if (!cur.ok() || HashBytes((*cur)->text) != (*cur)->meta.hash) ++torn_reads;
+      if (!cur.ok() || HashBytes((*cur)->text) != (*cur)->meta.hash)
+        ++torn_reads;
     }
   };
   std::thread ra(reader, a.get()), rb(reader, b.get());
@@ -526,11 +542,13 @@ TEST_CASE("Concurrent commits from two stores get unique, contiguous ids") {
     ArticleStore* s = t % 2 ? a.get() : b.get();
     threads.emplace_back([&, s, t] {
       for (int i = 0; i < kCommits; ++i) {
-        auto m = s->Commit("t", "", [&](const Revision& cur, ArticleStore::Plan* p) {
-          // Read-modify-write: the new text builds on the current one.
-          p->text = cur.text + "<p>t" + std::to_string(t) + "i" + std::to_string(i) + "</p>\n";
-          return Status::OK();
-        });
+        auto m =
+            s->Commit("t", "", [&](const Revision& cur, ArticleStore::Plan* p) {
+              // Read-modify-write: the new text builds on the current one.
+              p->text = cur.text + "<p>t" + std::to_string(t) + "i" +
+                        std::to_string(i) + "</p>\n";
+              return Status::OK();
+            });
         if (!m.ok()) {
           ++failures;
           continue;
@@ -556,7 +574,8 @@ TEST_CASE("Concurrent commits from two stores get unique, contiguous ids") {
   CHECK((*cur)->meta.id == n + 1);
   for (int t = 0; t < 2 * kThreadsPerStore; ++t) {
     for (int i = 0; i < kCommits; ++i) {
-      std::string p = "<p>t" + std::to_string(t) + "i" + std::to_string(i) + "</p>\n";
+      std::string p =
+          "<p>t" + std::to_string(t) + "i" + std::to_string(i) + "</p>\n";
       CHECK((*cur)->text.find(p) != std::string::npos);
     }
   }

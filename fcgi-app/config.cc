@@ -109,8 +109,9 @@ int Handle(void* user, const char* section, const char* name,
 Result<Config> Finish(ParseState& st, int rc, const std::string& where) {
   if (rc < 0) return Status::IOError("cannot open config " + where);
   if (rc > 0) {
-    return Status::InvalidArgument(where + ":" + std::to_string(rc) + ": " +
-                                   (st.error.empty() ? "syntax error" : st.error));
+    return Status::InvalidArgument(
+        where + ":" + std::to_string(rc) + ": " +
+        (st.error.empty() ? "syntax error" : st.error));
   }
   if (st.config.metrics_file.empty()) {
     st.config.metrics_file = st.config.data_dir + "/.metrics";

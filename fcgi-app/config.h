@@ -40,8 +40,9 @@ struct Config {
   MergeMode merge = MergeMode::kWord;
 
   // [server]
-  int threads = 64;         // FastCGI threads per worker process
-  int shed_after_ms = 250;  // 503 for requests queued longer than this; 0 = never
+  int threads = 64;  // FastCGI threads per worker process
+  int shed_after_ms =
+      250;  // 503 for requests queued longer than this; 0 = never
   std::string metrics_file;  // default: <data_dir>/.metrics
   // When set, article bodies are not sent by the app: it answers with the
   // headers and "X-Accel-Redirect: <prefix>revisions/<id>.html" (raw) or

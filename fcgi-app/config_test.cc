@@ -70,7 +70,8 @@ TEST_CASE("config: errors name the key") {
     CHECK(c.status().code() == Status::Code::kInvalidArgument);
     CHECK(c.status().message().find(row.message) != std::string::npos);
   }
-  CHECK(LoadConfig("/nonexistent/wiki.ini").status().code() == Status::Code::kIOError);
+  CHECK(LoadConfig("/nonexistent/wiki.ini").status().code() ==
+        Status::Code::kIOError);
 }
 
 }  // namespace

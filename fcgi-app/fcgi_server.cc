@@ -42,7 +42,8 @@ int64_t ParseMsec(std::string_view start) {
 
 // Reads the whole body, at most `limit` bytes; the rest (if any) is
 // drained so the connection stays usable.
-void ReadBody(FCGX_Request& r, size_t content_length, size_t limit, Request* req) {
+void ReadBody(FCGX_Request& r, size_t content_length, size_t limit,
+              Request* req) {
   if (content_length > limit) req->body_too_large = true;
   if (!req->body_too_large) req->body.resize(content_length);
   size_t got = 0;
@@ -117,8 +118,8 @@ void Loop(const Config& config, Handler* handler) {
       }
     } catch (const std::exception& e) {
       std::fprintf(stderr, "fcgi: %s %s: unexpected: %s\n",
-                   std::string(req.method).c_str(), std::string(req.path).c_str(),
-                   e.what());
+                   std::string(req.method).c_str(),
+                   std::string(req.path).c_str(), e.what());
       InternalError(&resp);
     } catch (...) {
       std::fprintf(stderr, "fcgi: unexpected non-standard exception\n");

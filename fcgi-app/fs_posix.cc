@@ -62,7 +62,8 @@ Status UniqueFd::Close(const std::string& what) {
   if (fd < 0) return Status::OK();
   // Linux closes the descriptor even when close() fails with EINTR, so it
   // must not be retried.
-  if (::close(fd) != 0 && errno != EINTR) return ErrnoToStatus("close " + what, errno);
+  if (::close(fd) != 0 && errno != EINTR)
+    return ErrnoToStatus("close " + what, errno);
   return Status::OK();
 }
 
@@ -91,7 +92,8 @@ FileId ToFileId(const struct stat& st) {
   return id;
 }
 
-Status ReadToEnd(int fd, off_t offset, const std::string& path, std::string* data) {
+Status ReadToEnd(int fd, off_t offset, const std::string& path,
+                 std::string* data) {
   char buf[65536];
   for (;;) {
     ssize_t n = ::pread(fd, buf, sizeof(buf), offset);
@@ -109,7 +111,8 @@ Status ReadToEnd(int fd, off_t offset, const std::string& path, std::string* dat
 
 Result<FileId> StatFile(const std::string& path) {
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return ErrnoToStatus("stat " + path, errno);
+  if (::stat(path.c_str(), &st) != 0)
+    return ErrnoToStatus("stat " + path, errno);
   return ToFileId(st);
 }
 
@@ -183,8 +186,8 @@ Status WriteFileAtomically(const std::string& dir, const std::string& name,
   const bool sync = durability == Durability::kSynced;
   const std::string final_path = dir + "/" + name;
   const std::string tmp_path = dir + "/" + TempName(name);
-  int raw = ::open(tmp_path.c_str(),
-                   O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  int raw =
+      ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (raw < 0) return ErrnoToStatus("create " + tmp_path, errno);
   UniqueFd fd(raw);
 
@@ -204,7 +207,8 @@ Status WriteFileAtomically(const std::string& dir, const std::string& name,
 
 Status AppendDurably(const std::string& path, std::string_view data) {
   bool existed = ::access(path.c_str(), F_OK) == 0;
-  int raw = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  int raw =
+      ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (raw < 0) return ErrnoToStatus("open " + path, errno);
   UniqueFd fd(raw);
   Status s = WriteAll(fd.get(), data, path);
@@ -221,7 +225,8 @@ Status TruncateDurably(const std::string& path, off_t size) {
   int raw = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (raw < 0) return ErrnoToStatus("open " + path, errno);
   UniqueFd fd(raw);
-  if (::ftruncate(fd.get(), size) != 0) return ErrnoToStatus("truncate " + path, errno);
+  if (::ftruncate(fd.get(), size) != 0)
+    return ErrnoToStatus("truncate " + path, errno);
   Status s = SyncFd(fd.get(), path);
   if (!s.ok()) return s;
   return fd.Close(path);
@@ -240,7 +245,8 @@ Result<std::vector<std::string>> ListDir(const std::string& dir) {
   std::vector<std::string> names;
   errno = 0;
   while (struct dirent* e = ::readdir(d)) {
-    if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+    if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0)
+      continue;
     names.emplace_back(e->d_name);
   }
   int err = errno;

@@ -62,7 +62,9 @@ void Spit(const std::string& path, const std::string& data) {
   REQUIRE(out.good());
 }
 
-bool Exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+bool Exists(const std::string& path) {
+  return ::access(path.c_str(), F_OK) == 0;
+}
 
 // Names in `dir` that start with the temp prefix.
 std::vector<std::string> TempFiles(const std::string& dir) {
@@ -87,11 +89,11 @@ TEST_CASE("ErrnoToStatus maps errno to the Status kinds") {
     Status::Code code;
   };
   const Row rows[] = {
-      {ENOSPC, Status::Code::kNoSpace},   {EDQUOT, Status::Code::kNoSpace},
-      {ENOENT, Status::Code::kNotFound},  {EACCES, Status::Code::kIOError},
-      {EIO, Status::Code::kIOError},      {EEXIST, Status::Code::kIOError},
-      {EROFS, Status::Code::kIOError},    {EISDIR, Status::Code::kIOError},
-      {EFBIG, Status::Code::kIOError},    {EINTR, Status::Code::kIOError},
+      {ENOSPC, Status::Code::kNoSpace},  {EDQUOT, Status::Code::kNoSpace},
+      {ENOENT, Status::Code::kNotFound}, {EACCES, Status::Code::kIOError},
+      {EIO, Status::Code::kIOError},     {EEXIST, Status::Code::kIOError},
+      {EROFS, Status::Code::kIOError},   {EISDIR, Status::Code::kIOError},
+      {EFBIG, Status::Code::kIOError},   {EINTR, Status::Code::kIOError},
   };
   for (const Row& row : rows) {
     CAPTURE(row.err);
@@ -134,7 +136,8 @@ TEST_CASE("WriteFileAtomically replaces by rename, never in place") {
   std::ifstream old_reader(path, std::ios::binary);
   REQUIRE(old_reader.good());
 
-  REQUIRE(WriteFileAtomically(dir.path(), "a.html", "new, longer contents\n").ok());
+  REQUIRE(
+      WriteFileAtomically(dir.path(), "a.html", "new, longer contents\n").ok());
   CHECK(Slurp(path) == "new, longer contents\n");
   std::ostringstream seen;
   seen << old_reader.rdbuf();
@@ -144,7 +147,8 @@ TEST_CASE("WriteFileAtomically replaces by rename, never in place") {
   REQUIRE(after.ok());
   CHECK(after->ino != before->ino);
   CHECK(*after != *before);
-  CHECK(after->size == static_cast<off_t>(std::string("new, longer contents\n").size()));
+  CHECK(after->size ==
+        static_cast<off_t>(std::string("new, longer contents\n").size()));
   CHECK(TempFiles(dir.path()).empty());
 }
 
@@ -153,7 +157,8 @@ TEST_CASE("WriteFileAtomically concurrent writers never produce a torn file") {
   const int kThreads = 4, kWrites = 25;
   std::vector<std::string> versions;
   for (int t = 0; t < kThreads; ++t) {
-    versions.push_back(std::string(20000 + t * 777, static_cast<char>('a' + t)));
+    versions.push_back(
+        std::string(20000 + t * 777, static_cast<char>('a' + t)));
   }
   REQUIRE(WriteFileAtomically(dir.path(), "a", versions[0]).ok());
   std::atomic<bool> stop{false};
@@ -166,7 +171,8 @@ TEST_CASE("WriteFileAtomically concurrent writers never produce a torn file") {
         continue;
       }
       ++reads;
-      if (std::find(versions.begin(), versions.end(), *r) == versions.end()) ++torn;
+      if (std::find(versions.begin(), versions.end(), *r) == versions.end())
+        ++torn;
     }
   });
   std::vector<std::thread> writers;
@@ -232,17 +238,18 @@ TEST_CASE("WriteFileAtomically failures leave the old file and no temp file") {
   }
   std::string mnt;
   if (root) {  // a real ENOSPC on a 64 KiB tmpfs
-    rows.push_back({"disk full (tmpfs)", "full",
-                    [&](const std::string& dir) {
-                      mnt = dir + "/full";
-                      if (::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=64k") != 0) {
-                        return false;
-                      }
-                      Spit(mnt + "/a.html", old_text);
-                      return true;
-                    },
-                    [&] { ::umount2(mnt.c_str(), MNT_DETACH); },
-                    Status::Code::kNoSpace, true, 200000});
+    rows.push_back(
+        {"disk full (tmpfs)", "full",
+         [&](const std::string& dir) {
+           mnt = dir + "/full";
+           if (::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=64k") != 0) {
+             return false;
+           }
+           Spit(mnt + "/a.html", old_text);
+           return true;
+         },
+         [&] { ::umount2(mnt.c_str(), MNT_DETACH); }, Status::Code::kNoSpace,
+         true, 200000});
   }
   for (const Row& row : rows) {
     const std::string name = row.name;
@@ -254,7 +261,8 @@ TEST_CASE("WriteFileAtomically failures leave the old file and no temp file") {
       if (row.target_exists) Spit(target_dir + "/a.html", old_text);
     }
     REQUIRE(row.arrange(dir.path()));
-    Status s = WriteFileAtomically(target_dir, "a.html", std::string(row.bytes, 'z'));
+    Status s =
+        WriteFileAtomically(target_dir, "a.html", std::string(row.bytes, 'z'));
     std::vector<std::string> temps = TempFiles(target_dir);
     std::string after = Slurp(target_dir + "/a.html");
     struct stat st;

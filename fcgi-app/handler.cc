@@ -55,7 +55,8 @@ void Shed(Response* r) {
 namespace {
 
 bool ParseId(const std::string& s, uint64_t* out) {
-  if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) {
+  if (s.empty() || s.size() > 19 ||
+      s.find_first_not_of("0123456789") != std::string::npos) {
     return false;
   }
   *out = std::strtoull(s.c_str(), nullptr, 10);
@@ -64,7 +65,8 @@ bool ParseId(const std::string& s, uint64_t* out) {
 
 std::string_view MediaType(std::string_view content_type) {
   std::string_view t = content_type.substr(0, content_type.find(';'));
-  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t'))
+    t.remove_suffix(1);
   return t;
 }
 
@@ -80,23 +82,33 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 }
 
 std::string Author(const Request& req) {
-  return std::string(!req.remote_user.empty() ? req.remote_user : req.remote_addr);
+  return std::string(!req.remote_user.empty() ? req.remote_user
+                                              : req.remote_addr);
 }
 
 }  // namespace
 
 int HttpStatusFor(const Status& s) {
   switch (s.code()) {
-    case Status::Code::kOk: return 200;
-    case Status::Code::kNotFound: return 404;
-    case Status::Code::kInvalidArgument: return 400;
-    case Status::Code::kUnprocessable: return 422;
-    case Status::Code::kPreconditionFailed: return 412;
-    case Status::Code::kTooLarge: return 413;
-    case Status::Code::kUnsupported: return 415;
-    case Status::Code::kNoSpace: return 507;
+    case Status::Code::kOk:
+      return 200;
+    case Status::Code::kNotFound:
+      return 404;
+    case Status::Code::kInvalidArgument:
+      return 400;
+    case Status::Code::kUnprocessable:
+      return 422;
+    case Status::Code::kPreconditionFailed:
+      return 412;
+    case Status::Code::kTooLarge:
+      return 413;
+    case Status::Code::kUnsupported:
+      return 415;
+    case Status::Code::kNoSpace:
+      return 507;
     case Status::Code::kIOError:
-    case Status::Code::kCorruption: return 500;
+    case Status::Code::kCorruption:
+      return 500;
   }
   return 500;
 }
@@ -105,8 +117,9 @@ Handler::Handler(const Config& config, ArticleStore* store)
     : config_(config),
       store_(store),
       massager_(config.massage, config.fib_n, config.shed_after_ms),
-      pages_(config.title,
-             config.accel_redirect_prefix.empty() ? "" : config.data_dir + "/cache"),
+      pages_(config.title, config.accel_redirect_prefix.empty()
+                               ? ""
+                               : config.data_dir + "/cache"),
       article_path_("/wiki/" + config.title) {}
 
 void Handler::Handle(const Request& req, Response* resp) {
@@ -135,11 +148,13 @@ void Handler::Handle(const Request& req, Response* resp) {
   HandlePost(req, resp);
 }
 
-void Handler::HandleRead(const Request& req, const Form& query, Response* resp) {
+void Handler::HandleRead(const Request& req, const Form& query,
+                         Response* resp) {
   const FormField* action_f = query.Find("action");
   const FormField* oldid_f = query.Find("oldid");
   const std::string action = action_f ? action_f->value : "view";
-  if (action != "view" && action != "raw" && action != "history" && action != "edit") {
+  if (action != "view" && action != "raw" && action != "history" &&
+      action != "edit") {
     return Error(resp, 400, "Unknown action; use raw, history or edit.");
   }
   uint64_t oldid = 0;
@@ -156,7 +171,8 @@ void Handler::HandleRead(const Request& req, const Form& query, Response* resp) 
 
   if (action == "history") {
     auto history = store_->History();
-    if (!history.ok()) return Error(resp, 500, "The history could not be read.");
+    if (!history.ok())
+      return Error(resp, 500, "The history could not be read.");
     const FormField* format = query.Find("format");
     if (format != nullptr && format->value == "json") {
       resp->AddHeader("Content-Type", "application/json");
@@ -170,7 +186,8 @@ void Handler::HandleRead(const Request& req, const Form& query, Response* resp) 
     return;
   }
   if (action == "edit") {
-    Html(resp, 200, RenderEditPage(config_.title, current_id, (*current)->text, ""));
+    Html(resp, 200,
+         RenderEditPage(config_.title, current_id, (*current)->text, ""));
     resp->omit_body = req.method == "HEAD";
     return;
   }
@@ -180,7 +197,8 @@ void Handler::HandleRead(const Request& req, const Form& query, Response* resp) 
     auto old = store_->Get(oldid);
     if (!old.ok()) {
       if (old.status().code() == Status::Code::kNotFound) {
-        return Error(resp, 404, "There is no revision " + std::to_string(oldid) + ".");
+        return Error(resp, 404,
+                     "There is no revision " + std::to_string(oldid) + ".");
       }
       return Error(resp, 500, "The revision could not be read.");
     }
@@ -191,7 +209,8 @@ void Handler::HandleRead(const Request& req, const Form& query, Response* resp) 
 
   // The data massaging step runs for every article read; in per-revision
   // mode it is a cache lookup after the first.
-  const std::optional<uint64_t> fib = massager_.ForRead(rev->meta, req.queued_since_ms);
+  const std::optional<uint64_t> fib =
+      massager_.ForRead(rev->meta, req.queued_since_ms);
   if (!fib) return Shed(resp);
   const bool raw = action == "raw";
   const std::string etag = raw ? rev->meta.RawETag() : rev->meta.PageETag();
@@ -206,7 +225,8 @@ void Handler::HandleRead(const Request& req, const Form& query, Response* resp) 
   // ETag makes revalidation a cheap 304.
   resp->AddHeader("Cache-Control", "no-cache");
   SecurityHeaders(resp);
-  if (!req.if_none_match.empty() && IfNoneMatchMatches(req.if_none_match, etag)) {
+  if (!req.if_none_match.empty() &&
+      IfNoneMatchMatches(req.if_none_match, etag)) {
     resp->status = 304;
     resp->omit_body = true;
     return;
@@ -216,8 +236,9 @@ void Handler::HandleRead(const Request& req, const Form& query, Response* resp) 
   if (raw) {
     if (!accel.empty()) {
       // Revision files are immutable: nginx can send this one directly.
-      resp->AddHeader("X-Accel-Redirect",
-                      accel + "revisions/" + std::to_string(rev->meta.id) + ".html");
+      resp->AddHeader(
+          "X-Accel-Redirect",
+          accel + "revisions/" + std::to_string(rev->meta.id) + ".html");
       return;
     }
     // Share the revision's bytes instead of copying them.
@@ -244,7 +265,8 @@ void Handler::HandlePut(const Request& req, Response* resp) {
   };
   if (req.body_too_large || req.body.size() > config_.max_article_bytes) {
     return reject(413, "The article is larger than " +
-                           std::to_string(config_.max_article_bytes) + " bytes.");
+                           std::to_string(config_.max_article_bytes) +
+                           " bytes.");
   }
   std::string_view type = MediaType(req.content_type);
   if (!type.empty() && !EqualsIgnoreCase(type, "text/html")) {
@@ -260,7 +282,8 @@ void Handler::HandlePut(const Request& req, Response* resp) {
   // so a stale edit is refused without waiting for the write lock.
   std::string current_etag;
   auto current = store_->Current();
-  if (current.ok() && !IfMatchMatches(req.if_match, (*current)->meta.RawETag())) {
+  if (current.ok() &&
+      !IfMatchMatches(req.if_match, (*current)->meta.RawETag())) {
     metrics.CountEdit(EditOutcome::kStale);
     Error(resp, 412,
           "The article changed since that ETag; download ?action=raw again and "
@@ -285,18 +308,21 @@ void Handler::HandlePut(const Request& req, Response* resp) {
     const Status& s = committed.status();
     if (s.code() == Status::Code::kPreconditionFailed) {
       metrics.CountEdit(EditOutcome::kStale);
-      Error(resp, 412,
-            "The article changed since that ETag; download ?action=raw again and "
-            "reapply your change.");
+      Error(
+          resp, 412,
+          "The article changed since that ETag; download ?action=raw again and "
+          "reapply your change.");
       resp->AddHeader("ETag", current_etag);
       return;
     }
     metrics.CountEdit(EditOutcome::kFailed);
     std::fprintf(stderr, "put: %s\n", s.ToString().c_str());
     if (s.code() == Status::Code::kNoSpace) {
-      return Error(resp, 507, "The server's disk is full; the article is unchanged.");
+      return Error(resp, 507,
+                   "The server's disk is full; the article is unchanged.");
     }
-    return Error(resp, 500, "The edit could not be saved; the article is unchanged.");
+    return Error(resp, 500,
+                 "The edit could not be saved; the article is unchanged.");
   }
   metrics.CountEdit(EditOutcome::kClean);
   resp->status = 200;
@@ -315,10 +341,12 @@ void Handler::HandlePost(const Request& req, Response* resp) {
   };
   if (req.body_too_large) {
     return reject(413, "The request is larger than " +
-                           std::to_string(config_.max_body_bytes()) + " bytes.");
+                           std::to_string(config_.max_body_bytes()) +
+                           " bytes.");
   }
   auto form = ParseFormBody(req.content_type, req.body);
-  if (!form.ok()) return reject(HttpStatusFor(form.status()), form.status().message());
+  if (!form.ok())
+    return reject(HttpStatusFor(form.status()), form.status().message());
 
   const FormField* text_f = form->Find("text");
   if (text_f == nullptr) text_f = form->Find("article");
@@ -338,11 +366,13 @@ void Handler::HandlePost(const Request& req, Response* resp) {
   if (summary.size() > kMaxSummaryBytes) {
     return reject(400, "The summary is longer than 500 bytes.");
   }
-  if (!IsValidUtf8(summary)) return reject(422, "The summary is not valid UTF-8.");
+  if (!IsValidUtf8(summary))
+    return reject(422, "The summary is not valid UTF-8.");
   const std::string& mine = text_f->value;
   if (mine.size() > config_.max_article_bytes) {
     return reject(413, "The article is larger than " +
-                           std::to_string(config_.max_article_bytes) + " bytes.");
+                           std::to_string(config_.max_article_bytes) +
+                           " bytes.");
   }
   Status valid = CheckArticle(mine);
   if (!valid.ok()) {
@@ -361,7 +391,8 @@ void Handler::HandlePost(const Request& req, Response* resp) {
   auto base = store_->Get(base_id);
   if (!base.ok()) {
     if (base.status().code() == Status::Code::kNotFound) {
-      return reject(404, "There is no revision " + std::to_string(base_id) + ".");
+      return reject(404,
+                    "There is no revision " + std::to_string(base_id) + ".");
     }
     metrics.CountEdit(EditOutcome::kFailed);
     return Error(resp, 500, "The base revision could not be read.");
@@ -391,9 +422,10 @@ void Handler::HandlePost(const Request& req, Response* resp) {
       p->conflict = true;
       return Status::OK();
     }
-    auto m = Merge3((*base)->text, mine, current->text,
-                    config_.merge == MergeMode::kWord ? MergeGranularity::kWord
-                                                       : MergeGranularity::kLine);
+    auto m =
+        Merge3((*base)->text, mine, current->text,
+               config_.merge == MergeMode::kWord ? MergeGranularity::kWord
+                                                 : MergeGranularity::kLine);
     if (!m.ok()) return m.status();
     p->merge = std::move(*m);
     p->have_merge = true;
@@ -423,7 +455,8 @@ void Handler::HandlePost(const Request& req, Response* resp) {
     // The massaging depends on nothing the lock protects.
     const uint64_t fib = massager_.ForCommit();
     committed = store_->Commit(
-        Author(req), summary, [&](const Revision& cur, ArticleStore::Plan* plan) {
+        Author(req), summary,
+        [&](const Revision& cur, ArticleStore::Plan* plan) {
           if (cur.meta.id != prep.against) {
             Status s = prepare(std::make_shared<Revision>(cur), &prep);
             if (!s.ok()) return s;
@@ -455,7 +488,8 @@ void Handler::HandlePost(const Request& req, Response* resp) {
         resp->AddHeader("X-Content-Type-Options", "nosniff");
         resp->body = RenderConflictJson(*conflict_current, mine, draft);
       } else {
-        Html(resp, 409, RenderConflictPage(config_.title, *conflict_current, mine, draft));
+        Html(resp, 409,
+             RenderConflictPage(config_.title, *conflict_current, mine, draft));
       }
       resp->AddHeader("X-Revision", std::to_string(conflict_current->meta.id));
       return;
@@ -463,9 +497,11 @@ void Handler::HandlePost(const Request& req, Response* resp) {
     metrics.CountEdit(EditOutcome::kFailed);
     std::fprintf(stderr, "post: %s\n", s.ToString().c_str());
     if (s.code() == Status::Code::kNoSpace) {
-      return Error(resp, 507, "The server's disk is full; the article is unchanged.");
+      return Error(resp, 507,
+                   "The server's disk is full; the article is unchanged.");
     }
-    return Error(resp, 500, "The edit could not be saved; the article is unchanged.");
+    return Error(resp, 500,
+                 "The edit could not be saved; the article is unchanged.");
   }
   metrics.CountEdit(merged ? EditOutcome::kMerged : EditOutcome::kClean);
   resp->status = 303;
@@ -480,7 +516,8 @@ void Handler::HandlePost(const Request& req, Response* resp) {
 
 void Handler::HandleMetrics(const Request& req, Response* resp) {
   // nginx restricts /metrics to loopback too; this is the second fence.
-  const bool loopback = req.remote_addr.rfind("127.", 0) == 0 || req.remote_addr == "::1";
+  const bool loopback =
+      req.remote_addr.rfind("127.", 0) == 0 || req.remote_addr == "::1";
   if (!loopback) return Error(resp, 404, "Not found.");
   if (req.method != "GET" && req.method != "HEAD") {
     Error(resp, 405, "Method not allowed; use GET.");

@@ -36,8 +36,8 @@ TEST_CASE("http: If-Match uses strong comparison") {
     bool match;
   };
   const std::vector<Row> rows = {
-      {"\"r2-ff\"", true},      {"W/\"r2-ff\"", false}, {"\"a\", \"r2-ff\"", true},
-      {"*", true},              {"\"r1-ff\"", false},   {"r2-ff", false},
+      {"\"r2-ff\"", true},  {"W/\"r2-ff\"", false}, {"\"a\", \"r2-ff\"", true},
+      {"*", true},          {"\"r1-ff\"", false},   {"r2-ff", false},
       {"\"r2-ff\" ", true},
   };
   for (const Row& r : rows) {
@@ -52,7 +52,8 @@ TEST_CASE("http: response head") {
   r.AddHeader("Location", "/wiki/X");
   r.body = "abc";
   CHECK(r.SerializeHead() ==
-        "Status: 303 See Other\r\nLocation: /wiki/X\r\nContent-Length: 3\r\n\r\n");
+        "Status: 303 See Other\r\nLocation: /wiki/X\r\nContent-Length: "
+        "3\r\n\r\n");
   auto shared = std::make_shared<const std::string>("12345");
   r.shared_body = shared;
   CHECK(r.Body() == "12345");

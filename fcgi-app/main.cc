@@ -30,16 +30,19 @@ int main(int argc, char** argv) {
 
   auto config = wiki::LoadConfig(config_path);
   if (!config.ok()) {
-    std::fprintf(stderr, "article-server: %s\n", config.status().ToString().c_str());
+    std::fprintf(stderr, "article-server: %s\n",
+                 config.status().ToString().c_str());
     return 1;
   }
   wiki::Status s = wiki::Metrics::Global().Attach(config->metrics_file);
   if (!s.ok()) {
-    std::fprintf(stderr, "article-server: metrics disabled: %s\n", s.ToString().c_str());
+    std::fprintf(stderr, "article-server: metrics disabled: %s\n",
+                 s.ToString().c_str());
   }
   auto store = wiki::ArticleStore::Open(config->data_dir, config->title);
   if (!store.ok()) {
-    std::fprintf(stderr, "article-server: %s\n", store.status().ToString().c_str());
+    std::fprintf(stderr, "article-server: %s\n",
+                 store.status().ToString().c_str());
     return 1;
   }
   wiki::Handler handler(*config, store->get());

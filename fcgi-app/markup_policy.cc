@@ -27,10 +27,9 @@
 
 #include "markup_policy.h"
 
-#include <cctype>
-
 #include <gumbo.h>
 
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -467,11 +466,11 @@ namespace {
 // on them. Refusing them by name in the text closes that gap; the price is
 // refusing the rare article that mentions "<frame" inside a comment.
 constexpr const char* kNeverTags[] = {
-    "applet", "base",   "basefont", "button",   "embed",    "form",
-    "frame",  "frameset", "iframe", "input",    "isindex",  "link",
-    "math",   "meta",   "noembed",  "noframes", "noscript", "object",
-    "param",  "plaintext", "script", "select",  "style",    "svg",
-    "template", "textarea", "xmp"};
+    "applet",   "base",      "basefont", "button",   "embed",    "form",
+    "frame",    "frameset",  "iframe",   "input",    "isindex",  "link",
+    "math",     "meta",      "noembed",  "noframes", "noscript", "object",
+    "param",    "plaintext", "script",   "select",   "style",    "svg",
+    "template", "textarea",  "xmp"};
 
 // gumbo's tree construction is quadratic in some nestings (tens of
 // thousands of open elements), so an article with more tags than any real
@@ -502,15 +501,18 @@ Status CheckSourceTags(std::string_view html) {
       continue;
     }
     size_t start = j;
-    while (j < n && !IsHtmlSpace(html[j]) && html[j] != '/' && html[j] != '>') ++j;
+    while (j < n && !IsHtmlSpace(html[j]) && html[j] != '/' && html[j] != '>')
+      ++j;
     if (++tags > kMaxTags) {
       return Status::Unprocessable("the article has more than " +
                                    std::to_string(kMaxTags) + " tags");
     }
     std::string name(html.substr(start, std::min<size_t>(j - start, 40)));
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     for (const char* never : kNeverTags) {
-      if (name == never) return Status::Unprocessable("element <" + name + "> is not allowed");
+      if (name == never)
+        return Status::Unprocessable("element <" + name + "> is not allowed");
     }
     // Skip the attributes up to the tag's end, stepping over quoted values.
     while (j < n && html[j] != '>') {

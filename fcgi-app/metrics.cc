@@ -16,15 +16,15 @@ namespace wiki {
 namespace {
 
 // Statuses the service can answer with; anything else counts as "other".
-constexpr int kStatuses[] = {200, 303, 304, 400, 404, 405, 409, 412, 413,
-                             415, 422, 428, 500, 503, 507};
+constexpr int kStatuses[] = {200, 303, 304, 400, 404, 405, 409, 412,
+                             413, 415, 422, 428, 500, 503, 507};
 constexpr int kNumStatuses = sizeof(kStatuses) / sizeof(kStatuses[0]) + 1;
 constexpr int kNumSlots = 256;
 constexpr uint64_t kMagic = 0x77696b696d657431ULL;  // "wikimet1"
 
 const char* OutcomeName(int i) {
-  static const char* kNames[] = {"clean",    "merged", "conflict",
-                                 "stale",    "rejected", "failed"};
+  static const char* kNames[] = {"clean", "merged",   "conflict",
+                                 "stale", "rejected", "failed"};
   return kNames[i];
 }
 
@@ -91,7 +91,8 @@ Status Metrics::Attach(const std::string& path) {
       int32_t owner = s.pid.load();
       bool take = owner == 0 || owner == me;
       // Second pass: adopt the slot of a process that no longer exists.
-      if (!take && pass == 1 && ::kill(owner, 0) != 0 && errno == ESRCH) take = true;
+      if (!take && pass == 1 && ::kill(owner, 0) != 0 && errno == ESRCH)
+        take = true;
       if (take && s.pid.compare_exchange_strong(owner, me)) {
         shared_ = shared;
         slot_ = &s;
@@ -104,16 +105,20 @@ Status Metrics::Attach(const std::string& path) {
 }
 
 void Metrics::CountRequest(int http_status) {
-  slot_->requests[StatusIndex(http_status)].fetch_add(1, std::memory_order_relaxed);
+  slot_->requests[StatusIndex(http_status)].fetch_add(
+      1, std::memory_order_relaxed);
 }
 
 void Metrics::CountEdit(EditOutcome outcome) {
-  slot_->edits[static_cast<int>(outcome)].fetch_add(1, std::memory_order_relaxed);
+  slot_->edits[static_cast<int>(outcome)].fetch_add(1,
+                                                    std::memory_order_relaxed);
 }
 
 void Metrics::CountFib() { slot_->fib.fetch_add(1, std::memory_order_relaxed); }
 
-void Metrics::CountShed() { slot_->shed.fetch_add(1, std::memory_order_relaxed); }
+void Metrics::CountShed() {
+  slot_->shed.fetch_add(1, std::memory_order_relaxed);
+}
 
 void Metrics::ObserveRender(double seconds) {
   slot_->render_count.fetch_add(1, std::memory_order_relaxed);
@@ -126,7 +131,8 @@ namespace {
 template <typename F>
 uint64_t Sum(const Metrics::Slot* slots, int n, F field) {
   uint64_t total = 0;
-  for (int i = 0; i < n; ++i) total += field(slots[i]).load(std::memory_order_relaxed);
+  for (int i = 0; i < n; ++i)
+    total += field(slots[i]).load(std::memory_order_relaxed);
   return total;
 }
 
@@ -134,7 +140,9 @@ uint64_t Sum(const Metrics::Slot* slots, int n, F field) {
 
 uint64_t Metrics::FibTotal() const {
   if (shared_ == nullptr) return slot_->fib.load();
-  return Sum(shared_->slots, kNumSlots, [](const Slot& s) -> const auto& { return s.fib; });
+  return Sum(
+      shared_->slots, kNumSlots,
+      [](const Slot& s) -> const auto& { return s.fib; });
 }
 
 std::string Metrics::Render(uint64_t current_revision) const {
@@ -146,12 +154,15 @@ std::string Metrics::Render(uint64_t current_revision) const {
       "# HELP wiki_http_requests_total Requests answered, by HTTP status.\n"
       "# TYPE wiki_http_requests_total counter\n";
   for (int i = 0; i < kNumStatuses; ++i) {
-    uint64_t v = Sum(slots, n, [i](const Slot& s) -> const auto& { return s.requests[i]; });
+    uint64_t v = Sum(
+        slots, n, [i](const Slot& s) -> const auto& { return s.requests[i]; });
     if (i == kNumStatuses - 1) {
-      std::snprintf(line, sizeof(line), "wiki_http_requests_total{code=\"other\"} %llu\n",
+      std::snprintf(line, sizeof(line),
+                    "wiki_http_requests_total{code=\"other\"} %llu\n",
                     static_cast<unsigned long long>(v));
     } else {
-      std::snprintf(line, sizeof(line), "wiki_http_requests_total{code=\"%d\"} %llu\n",
+      std::snprintf(line, sizeof(line),
+                    "wiki_http_requests_total{code=\"%d\"} %llu\n",
                     kStatuses[i], static_cast<unsigned long long>(v));
     }
     out += line;
@@ -160,26 +171,31 @@ std::string Metrics::Render(uint64_t current_revision) const {
       "# HELP wiki_edits_total Edit attempts, by outcome.\n"
       "# TYPE wiki_edits_total counter\n";
   for (int i = 0; i < static_cast<int>(EditOutcome::kCount); ++i) {
-    uint64_t v = Sum(slots, n, [i](const Slot& s) -> const auto& { return s.edits[i]; });
+    uint64_t v = Sum(
+        slots, n, [i](const Slot& s) -> const auto& { return s.edits[i]; });
     std::snprintf(line, sizeof(line), "wiki_edits_total{outcome=\"%s\"} %llu\n",
                   OutcomeName(i), static_cast<unsigned long long>(v));
     out += line;
   }
   auto emit = [&](const char* name, const char* type, const char* help,
                   const std::string& value) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " +
-           type + "\n" + name + " " + value + "\n";
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name +
+           " " + type + "\n" + name + " " + value + "\n";
   };
   emit("wiki_fib_computations_total", "counter",
        "Recursive fibonacci (data massaging) computations.",
-       std::to_string(Sum(slots, n, [](const Slot& s) -> const auto& { return s.fib; })));
+       std::to_string(Sum(
+           slots, n, [](const Slot& s) -> const auto& { return s.fib; })));
   emit("wiki_shed_total", "counter",
        "Requests answered 503 because they waited too long in the queue.",
-       std::to_string(Sum(slots, n, [](const Slot& s) -> const auto& { return s.shed; })));
+       std::to_string(Sum(
+           slots, n, [](const Slot& s) -> const auto& { return s.shed; })));
   emit("wiki_current_revision", "gauge", "Current revision id.",
        std::to_string(current_revision));
-  uint64_t rc = Sum(slots, n, [](const Slot& s) -> const auto& { return s.render_count; });
-  uint64_t rns = Sum(slots, n, [](const Slot& s) -> const auto& { return s.render_ns; });
+  uint64_t rc = Sum(
+      slots, n, [](const Slot& s) -> const auto& { return s.render_count; });
+  uint64_t rns = Sum(
+      slots, n, [](const Slot& s) -> const auto& { return s.render_ns; });
   std::snprintf(line, sizeof(line), "%.9f", static_cast<double>(rns) / 1e9);
   out +=
       "# HELP wiki_render_seconds Time spent rendering reader pages.\n"

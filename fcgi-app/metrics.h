@@ -21,12 +21,12 @@
 namespace wiki {
 
 enum class EditOutcome {
-  kClean,       // committed as submitted
-  kMerged,      // committed after a three-way merge
-  kConflict,    // 409: overlapping changes, or merging off
-  kStale,       // 412: If-Match did not match
-  kRejected,    // 4xx: validation or malformed request
-  kFailed,      // 5xx/507: the store could not commit
+  kClean,     // committed as submitted
+  kMerged,    // committed after a three-way merge
+  kConflict,  // 409: overlapping changes, or merging off
+  kStale,     // 412: If-Match did not match
+  kRejected,  // 4xx: validation or malformed request
+  kFailed,    // 5xx/507: the store could not commit
   kCount
 };
 

@@ -21,9 +21,11 @@ PageCache::PageCache(std::string title, std::string cache_dir)
 std::shared_ptr<const std::string> PageCache::Render(const Revision& rev,
                                                      uint64_t current_id) {
   auto start = std::chrono::steady_clock::now();
-  auto html = std::make_shared<const std::string>(RenderReaderPage(title_, rev, current_id));
+  auto html = std::make_shared<const std::string>(
+      RenderReaderPage(title_, rev, current_id));
   Metrics::Global().ObserveRender(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count());
   return html;
 }
 
@@ -32,7 +34,8 @@ std::string PageCache::WriteFile(const Revision& rev, const std::string& html) {
   std::snprintf(name, sizeof(name), "page-%llu-%016llx.html",
                 static_cast<unsigned long long>(rev.meta.id),
                 static_cast<unsigned long long>(rev.meta.hash));
-  Status s = WriteFileAtomically(cache_dir_, name, html, Durability::kVisibleOnly);
+  Status s =
+      WriteFileAtomically(cache_dir_, name, html, Durability::kVisibleOnly);
   if (!s.ok()) {
     // Not fatal: the app sends the page itself.
     std::fprintf(stderr, "page_cache: %s\n", s.ToString().c_str());
@@ -56,7 +59,8 @@ std::string PageCache::WriteFile(const Revision& rev, const std::string& html) {
 PageCache::Page PageCache::Current(const RevisionPtr& rev) {
   {
     std::lock_guard<std::mutex> guard(mu_);
-    if (current_ && current_id_ == rev->meta.id && current_hash_ == rev->meta.hash) {
+    if (current_ && current_id_ == rev->meta.id &&
+        current_hash_ == rev->meta.hash) {
       return *current_;
     }
   }

@@ -38,10 +38,12 @@ class PageCache {
   Page Current(const RevisionPtr& rev);
 
   // An old revision's page (with its "old revision" notice); not cached.
-  std::shared_ptr<const std::string> Old(const Revision& rev, uint64_t current_id);
+  std::shared_ptr<const std::string> Old(const Revision& rev,
+                                         uint64_t current_id);
 
  private:
-  std::shared_ptr<const std::string> Render(const Revision& rev, uint64_t current_id);
+  std::shared_ptr<const std::string> Render(const Revision& rev,
+                                            uint64_t current_id);
   std::string WriteFile(const Revision& rev, const std::string& html);
 
   const std::string title_;

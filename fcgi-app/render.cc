@@ -27,7 +27,8 @@ std::string Head(std::string_view page_title) {
   std::string out;
   out +=
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, "
+      "initial-scale=1\">\n"
       "<title>";
   out += HtmlEscape(page_title);
   out += " - Mini-Wikipedia</title>\n<style>";
@@ -39,7 +40,8 @@ std::string Head(std::string_view page_title) {
 std::string Chrome(std::string_view title, std::string_view heading) {
   std::string t = HtmlEscape(title);
   std::string out;
-  out += "<header><a href=\"/wiki/" + t + "\">Mini-Wikipedia</a></header>\n<main>\n";
+  out += "<header><a href=\"/wiki/" + t +
+         "\">Mini-Wikipedia</a></header>\n<main>\n";
   out += "<nav class=\"tabs\"><a href=\"/wiki/" + t + "\">Article</a>";
   out += "<a href=\"/wiki/" + t + "?action=edit\">Edit</a>";
   out += "<a href=\"/wiki/" + t + "?action=history\">History</a></nav>\n";
@@ -56,12 +58,23 @@ std::string HtmlEscape(std::string_view s) {
   out.reserve(s.size() + s.size() / 8);
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -86,11 +99,14 @@ std::string RenderReaderPage(std::string_view title, const Revision& rev,
   out += "<p class=\"revision-info\">Revision <a href=\"/wiki/" + t +
          "?oldid=" + id + "\">" + id + "</a> as of " +
          FormatIsoTime(rev.meta.time_ms) + " by " +
-         HtmlEscape(rev.meta.author) + " (<a href=\"/wiki/" + t + "?oldid=" +
-         id + "&amp;action=raw\">raw</a>)</p>\n";
+         HtmlEscape(rev.meta.author) + " (<a href=\"/wiki/" + t +
+         "?oldid=" + id + "&amp;action=raw\">raw</a>)</p>\n";
   if (rev.meta.id != current_id) {
-    out += "<p class=\"notice\">This is an old revision of this page. The <a href=\"/wiki/" +
-           t + "\">current revision</a> is " + std::to_string(current_id) + ".</p>\n";
+    out +=
+        "<p class=\"notice\">This is an old revision of this page. The <a "
+        "href=\"/wiki/" +
+        t + "\">current revision</a> is " + std::to_string(current_id) +
+        ".</p>\n";
   }
   out += "<div id=\"mw-content-text\">\n";
   out += rev.text;
@@ -107,7 +123,8 @@ std::string RenderHistoryHtml(std::string_view title,
   out +=
       "<table class=\"history\">\n<thead><tr><th scope=\"col\">Revision</th>"
       "<th scope=\"col\">Time (UTC)</th><th scope=\"col\">Size</th>"
-      "<th scope=\"col\">Author</th><th scope=\"col\">Summary</th></tr></thead>\n"
+      "<th scope=\"col\">Author</th><th "
+      "scope=\"col\">Summary</th></tr></thead>\n"
       "<tbody>\n";
   for (auto it = history.rbegin(); it != history.rend(); ++it) {
     const std::string id = std::to_string(it->id);
@@ -134,7 +151,8 @@ std::string RenderHistoryJson(std::string_view title,
                     {"summary", it->summary}});
   }
   nlohmann::json doc = {{"title", std::string(title)}, {"revisions", revs}};
-  return doc.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return doc.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) +
+         "\n";
 }
 
 namespace {
@@ -152,15 +170,16 @@ std::string Form(std::string_view title, uint64_t base, std::string_view text) {
   out += "</textarea>\n";
   out +=
       "<p><label>Summary: <input type=\"text\" name=\"summary\" size=\"60\" "
-      "maxlength=\"500\"></label>\n<button type=\"submit\">Save changes</button></p>\n"
+      "maxlength=\"500\"></label>\n<button type=\"submit\">Save "
+      "changes</button></p>\n"
       "</form>\n";
   return out;
 }
 
 std::string ReadOnlyText(std::string_view heading, std::string_view text) {
   return "<h2>" + HtmlEscape(heading) +
-         "</h2>\n<textarea readonly rows=\"12\" cols=\"100\">\n" + HtmlEscape(text) +
-         "</textarea>\n";
+         "</h2>\n<textarea readonly rows=\"12\" cols=\"100\">\n" +
+         HtmlEscape(text) + "</textarea>\n";
 }
 
 }  // namespace
@@ -169,31 +188,36 @@ std::string RenderEditPage(std::string_view title, uint64_t base_revision,
                            std::string_view text, std::string_view notice) {
   std::string out = Head("Editing " + DisplayTitle(title));
   out += Chrome(title, "Editing " + DisplayTitle(title));
-  if (!notice.empty()) out += "<p class=\"notice\">" + HtmlEscape(notice) + "</p>\n";
+  if (!notice.empty())
+    out += "<p class=\"notice\">" + HtmlEscape(notice) + "</p>\n";
   out += Form(title, base_revision, text);
   out += kTail;
   return out;
 }
 
 std::string RenderConflictPage(std::string_view title, const Revision& current,
-                               std::string_view mine, const MergeResult* merge) {
+                               std::string_view mine,
+                               const MergeResult* merge) {
   std::string out = Head("Edit conflict: " + DisplayTitle(title));
   out += Chrome(title, "Edit conflict: " + DisplayTitle(title));
   const std::string cur = std::to_string(current.meta.id);
-  out += "<p class=\"notice\">Someone else changed this page (now revision " + cur +
-         ") since you started editing";
+  out += "<p class=\"notice\">Someone else changed this page (now revision " +
+         cur + ") since you started editing";
   if (merge != nullptr) {
-    out += ", and " + std::to_string(merge->conflicts.size()) +
-           " of your changes overlap theirs. The form below holds a merged "
-           "draft: each conflicting region shows both versions between "
-           "&lt;&lt;&lt;&lt;&lt;&lt;&lt; and &gt;&gt;&gt;&gt;&gt;&gt;&gt; lines. "
-           "Keep what is right, delete the marker lines and save.";
+    out +=
+        ", and " + std::to_string(merge->conflicts.size()) +
+        " of your changes overlap theirs. The form below holds a merged "
+        "draft: each conflicting region shows both versions between "
+        "&lt;&lt;&lt;&lt;&lt;&lt;&lt; and &gt;&gt;&gt;&gt;&gt;&gt;&gt; lines. "
+        "Keep what is right, delete the marker lines and save.";
   } else {
-    out += ". Your text is in the form below; compare it with the current "
-           "revision, reapply your changes and save.";
+    out +=
+        ". Your text is in the form below; compare it with the current "
+        "revision, reapply your changes and save.";
   }
   out += "</p>\n";
-  out += Form(title, current.meta.id, merge != nullptr ? std::string_view(merge->text) : mine);
+  out += Form(title, current.meta.id,
+              merge != nullptr ? std::string_view(merge->text) : mine);
   out += ReadOnlyText("Your text", mine);
   out += ReadOnlyText("Current revision " + cur, current.text);
   out += kTail;
@@ -205,14 +229,16 @@ std::string RenderConflictJson(const Revision& current, std::string_view mine,
   nlohmann::json conflicts = nlohmann::json::array();
   if (merge != nullptr) {
     for (const MergeConflict& c : merge->conflicts) {
-      conflicts.push_back({{"base", c.base}, {"mine", c.mine}, {"theirs", c.theirs}});
+      conflicts.push_back(
+          {{"base", c.base}, {"mine", c.mine}, {"theirs", c.theirs}});
     }
   }
   nlohmann::json doc = {
       {"current_revision", current.meta.id},
       {"merged_draft", merge != nullptr ? merge->text : std::string(mine)},
       {"conflicts", conflicts}};
-  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+         "\n";
 }
 
 }  // namespace wiki

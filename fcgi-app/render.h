@@ -45,12 +45,11 @@ std::string RenderEditPage(std::string_view title, uint64_t base_revision,
 // form (base = current) prefilled with the merged draft when there is one,
 // else with the editor's own text, so no typed work is lost.
 std::string RenderConflictPage(std::string_view title, const Revision& current,
-                               std::string_view mine,
-                               const MergeResult* merge);
+                               std::string_view mine, const MergeResult* merge);
 
 // 409 for API clients (Accept: application/json).
-std::string RenderConflictJson(const Revision& current,
-                               std::string_view mine, const MergeResult* merge);
+std::string RenderConflictJson(const Revision& current, std::string_view mine,
+                               const MergeResult* merge);
 
 }  // namespace wiki
 

@@ -28,7 +28,8 @@ TEST_CASE("render: reader page embeds the article and escapes metadata") {
   CHECK(page.find("<title>Latest plane crash") != std::string::npos);
   CHECK(page.find("?action=edit") != std::string::npos);
   CHECK(page.find("?action=history") != std::string::npos);
-  CHECK(page.find("Revision <a href=\"/wiki/Latest_plane_crash?oldid=7\">7</a>") !=
+  CHECK(page.find(
+            "Revision <a href=\"/wiki/Latest_plane_crash?oldid=7\">7</a>") !=
         std::string::npos);
   CHECK(page.find("<b>mallory</b>") == std::string::npos);
   CHECK(page.find("&lt;b&gt;mallory") != std::string::npos);
@@ -38,7 +39,8 @@ TEST_CASE("render: reader page embeds the article and escapes metadata") {
 }
 
 TEST_CASE("render: edit form escapes the text into the textarea") {
-  std::string page = RenderEditPage("T", 5, "<p>a</textarea><script>x</script></p>", "");
+  std::string page =
+      RenderEditPage("T", 5, "<p>a</textarea><script>x</script></p>", "");
   CHECK(page.find("name=\"base_revision\" value=\"5\"") != std::string::npos);
   CHECK(page.find("<textarea name=\"text\"") != std::string::npos);
   CHECK(page.find("</textarea><script>") == std::string::npos);
@@ -58,7 +60,8 @@ TEST_CASE("render: history newest first, JSON fields") {
   CHECK(html.find("oldid=3") < html.find("oldid=1"));
   std::string json = RenderHistoryJson("T", h);
   CHECK(json.find("\"id\": 3") < json.find("\"id\": 1"));
-  CHECK(json.find("\"timestamp\": \"1970-01-01T00:00:00Z\"") != std::string::npos);
+  CHECK(json.find("\"timestamp\": \"1970-01-01T00:00:00Z\"") !=
+        std::string::npos);
   CHECK(json.find("\"size\": 30") != std::string::npos);
   CHECK(json.find("\"summary\": \"s2\"") != std::string::npos);
 }
@@ -75,7 +78,8 @@ TEST_CASE("render: conflict page keeps the editor's work") {
   std::string json = RenderConflictJson(cur, "<p>mine</p>", &m);
   CHECK(json.find("\"current_revision\":9") != std::string::npos);
   CHECK(json.find("\"merged_draft\":\"DRAFT-TEXT\"") != std::string::npos);
-  CHECK(json.find("{\"base\":\"b\",\"mine\":\"m\",\"theirs\":\"t\"}") != std::string::npos);
+  CHECK(json.find("{\"base\":\"b\",\"mine\":\"m\",\"theirs\":\"t\"}") !=
+        std::string::npos);
 }
 
 }  // namespace

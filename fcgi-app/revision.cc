@@ -11,7 +11,8 @@ namespace {
 
 std::string Hex(uint64_t v) {
   char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
+  std::snprintf(buf, sizeof(buf), "%016llx",
+                static_cast<unsigned long long>(v));
   return buf;
 }
 
@@ -35,11 +36,12 @@ uint64_t HashBytes(std::string_view data) {
 }
 
 std::string EncodeLogRecord(const RevisionMeta& m) {
-  nlohmann::json j = {{"id", m.id},         {"time", FormatIsoTime(m.time_ms)},
-                      {"time_ms", m.time_ms}, {"size", m.size},
-                      {"hash", Hex(m.hash)}, {"author", m.author},
-                      {"summary", m.summary}, {"fib_n", m.fib_n},
-                      {"fib", m.fib}};
+  nlohmann::json j = {
+      {"id", m.id},           {"time", FormatIsoTime(m.time_ms)},
+      {"time_ms", m.time_ms}, {"size", m.size},
+      {"hash", Hex(m.hash)},  {"author", m.author},
+      {"summary", m.summary}, {"fib_n", m.fib_n},
+      {"fib", m.fib}};
   // Invalid UTF-8 in author/summary must not make dump() throw: replace it.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
          "\n";
@@ -79,7 +81,8 @@ std::string FormatHttpDate(int64_t time_ms) {
   time_t t = static_cast<time_t>(time_ms / 1000);
   struct tm tm;
   gmtime_r(&t, &tm);
-  static const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static const char* kDays[] = {"Sun", "Mon", "Tue", "Wed",
+                                "Thu", "Fri", "Sat"};
   static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   char buf[40];

@@ -15,14 +15,14 @@
 namespace wiki {
 
 struct RevisionMeta {
-  uint64_t id = 0;        // 1, 2, 3, ... no gaps, no reuse
-  int64_t time_ms = 0;    // commit time, Unix epoch milliseconds (UTC)
-  uint64_t size = 0;      // bytes of article HTML
-  uint64_t hash = 0;      // FNV-1a 64 of the article HTML
-  std::string author;     // REMOTE_USER or client address
-  std::string summary;    // editor's summary, may be empty
-  int fib_n = -1;         // massaging input the stored result is for
-  uint64_t fib = 0;       // massaged result computed at commit time
+  uint64_t id = 0;      // 1, 2, 3, ... no gaps, no reuse
+  int64_t time_ms = 0;  // commit time, Unix epoch milliseconds (UTC)
+  uint64_t size = 0;    // bytes of article HTML
+  uint64_t hash = 0;    // FNV-1a 64 of the article HTML
+  std::string author;   // REMOTE_USER or client address
+  std::string summary;  // editor's summary, may be empty
+  int fib_n = -1;       // massaging input the stored result is for
+  uint64_t fib = 0;     // massaged result computed at commit time
 
   // Strong validators. The raw bytes and the reader page are different
   // representations, so they get different tags.

@@ -18,7 +18,8 @@ TEST_CASE("revision: log records round-trip") {
   std::string line = EncodeLogRecord(m);
   REQUIRE(line.back() == '\n');
   CHECK(line.find('\n') == line.size() - 1);  // one record, one line
-  auto back = DecodeLogRecord(std::string_view(line).substr(0, line.size() - 1));
+  auto back =
+      DecodeLogRecord(std::string_view(line).substr(0, line.size() - 1));
   REQUIRE(back.ok());
   CHECK(back->id == 42);
   CHECK(back->time_ms == m.time_ms);
@@ -31,9 +32,10 @@ TEST_CASE("revision: log records round-trip") {
 }
 
 TEST_CASE("revision: corrupt records are Corruption") {
-  for (const char* bad : {"", "{", "[]", "{\"id\":1}", "{\"id\":\"x\",\"time_ms\":1}",
-                          "{\"id\":1,\"time_ms\":1,\"size\":1,\"hash\":\"zz\",\"author\":\"\","
-                          "\"summary\":\"\",\"fib_n\":1,\"fib\":1}"}) {
+  for (const char* bad :
+       {"", "{", "[]", "{\"id\":1}", "{\"id\":\"x\",\"time_ms\":1}",
+        "{\"id\":1,\"time_ms\":1,\"size\":1,\"hash\":\"zz\",\"author\":\"\","
+        "\"summary\":\"\",\"fib_n\":1,\"fib\":1}"}) {
     CAPTURE(bad);
     auto r = DecodeLogRecord(bad);
     REQUIRE_FALSE(r.ok());

@@ -22,8 +22,9 @@ int ParsePositive(const char* flag, const char* text, int max) {
   char* end = nullptr;
   long value = std::strtol(text, &end, 10);
   if (*text == '\0' || *end != '\0' || value < 1 || value > max) {
-    std::fprintf(stderr, "fib-time: %s wants a whole number in 1..%d, not '%s'\n",
-                 flag, max, text);
+    std::fprintf(stderr,
+                 "fib-time: %s wants a whole number in 1..%d, not '%s'\n", flag,
+                 max, text);
     std::exit(2);
   }
   return static_cast<int>(value);
@@ -66,10 +67,11 @@ int main(int argc, char** argv) {
   const double median =
       sorted.size() % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 
-  std::printf("{\"n\": %d, \"value\": %llu, \"calls\": %d, \"min_s\": %.6f, "
-              "\"median_s\": %.6f, \"max_s\": %.6f, \"each_s\": [",
-              n, static_cast<unsigned long long>(check), calls, sorted.front(),
-              median, sorted.back());
+  std::printf(
+      "{\"n\": %d, \"value\": %llu, \"calls\": %d, \"min_s\": %.6f, "
+      "\"median_s\": %.6f, \"max_s\": %.6f, \"each_s\": [",
+      n, static_cast<unsigned long long>(check), calls, sorted.front(), median,
+      sorted.back());
   for (size_t i = 0; i < seconds.size(); ++i) {
     std::printf("%s%.6f", i ? ", " : "", seconds[i]);
   }

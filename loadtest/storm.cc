@@ -293,7 +293,8 @@ void RunEditor(Shared& s, int id, uint64_t seed, EditorLog* log) {
                         !got->Header("retry-after").empty();
          ++retry) {
       ++log->get_shed;
-      double wait = std::min(1.0, std::max(0.05, std::atof(got->Header("retry-after").c_str())));
+      double wait = std::min(
+          1.0, std::max(0.05, std::atof(got->Header("retry-after").c_str())));
       if (!WaitUntil(s, At(s, SecondsSince(s.start) + wait))) break;
       got = client.Get(s.raw_url);
     }

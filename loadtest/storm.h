@@ -92,7 +92,7 @@ struct StormReport {
   int64_t gets = 0;
   int64_t get_errors = 0;  // non-200, missing X-Revision, transport error
   int64_t get_server_errors = 0;  // 5xx answers to GETs (also in get_errors)
-  int64_t get_shed = 0;  // 503 + Retry-After answers, retried (not errors)
+  int64_t get_shed = 0;   // 503 + Retry-After answers, retried (not errors)
   int64_t discarded = 0;  // downloaded but still thinking when time ran out
   int64_t late = 0;       // POSTs started > 100 ms after their slot
 

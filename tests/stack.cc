@@ -71,7 +71,8 @@ std::unique_ptr<Stack> Stack::Start(const Options& options) {
     ::setenv("WIKI_SET", options.wiki_set.c_str(), 1);
     ::setenv("ACCESS_LOG", "on", 1);
     ::unsetenv("SERVER_CPUS");
-    ::execl("/bin/bash", "bash", "conf/wikistack", "run", static_cast<char*>(nullptr));
+    ::execl("/bin/bash", "bash", "conf/wikistack", "run",
+            static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ::setpgid(pid, pid);
@@ -133,12 +134,15 @@ std::string Stack::BaseUrl() const {
   return "http://127.0.0.1:" + std::to_string(port_);
 }
 
-std::string Stack::ArticleUrl() const { return BaseUrl() + "/wiki/Latest_plane_crash"; }
+std::string Stack::ArticleUrl() const {
+  return BaseUrl() + "/wiki/Latest_plane_crash";
+}
 
 void Stack::RemoveDirs() {
   if (run_dir_.empty()) return;
   std::string cmd = "rm -rf '" + run_dir_ + "'";
-  if (own_data_dir_ && data_dir_.rfind(run_dir_, 0) != 0) cmd += " '" + data_dir_ + "'";
+  if (own_data_dir_ && data_dir_.rfind(run_dir_, 0) != 0)
+    cmd += " '" + data_dir_ + "'";
   if (std::system(cmd.c_str()) != 0) {
     std::fprintf(stderr, "could not remove %s\n", run_dir_.c_str());
   }
