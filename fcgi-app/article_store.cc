@@ -276,6 +276,17 @@ Result<RevisionMeta> ArticleStore::Commit(const std::string& author,
   auto cur = LoadCurrentLocked();
   if (!cur.ok()) return cur.status();
   const Revision& current = **cur;
+  // With the lock held nobody else is appending, so bytes past the last
+  // complete record are the torn tail of a writer that died mid-append
+  // (never acknowledged). Cut them off, or this record would be glued to
+  // them.
+  auto log_id = StatFile(log_path_);
+  if (log_id.ok() && log_id->size > log_offset_) {
+    std::fprintf(stderr, "article_store: dropping torn history tail (%lld bytes)\n",
+                 static_cast<long long>(log_id->size - log_offset_));
+    Status t = TruncateDurably(log_path_, log_offset_);
+    if (!t.ok()) return t;
+  }
 
   Plan plan;
   Status s = decide(current, &plan);

@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include <chrono>
+
 #include "metrics.h"
 
 namespace wiki {
@@ -32,11 +34,18 @@ std::optional<uint64_t> Massager::ForRead(const RevisionMeta& meta,
   if (mode_ == MassageMode::kPerRevision && meta.fib_n == n_) return meta.fib;
   // Holding the lock while computing makes concurrent readers of the same
   // revision wait for this one computation instead of starting their own,
-  // and keeps per-request computations to one per process.
-  std::lock_guard<std::mutex> guard(mu_);
-  if (shed_after_ms_ > 0 && queued_since_ms > 0 &&
-      NowMs() - queued_since_ms > shed_after_ms_) {
-    return std::nullopt;
+  // and keeps per-request computations to one per process. The wait is
+  // bounded by the request's shedding deadline, so an overloaded worker
+  // answers 503 at the deadline instead of after the computations queued
+  // ahead of it.
+  std::unique_lock<std::timed_mutex> guard(mu_, std::defer_lock);
+  if (shed_after_ms_ > 0 && queued_since_ms > 0) {
+    int64_t left_ms = queued_since_ms + shed_after_ms_ - NowMs();
+    if (left_ms <= 0 || !guard.try_lock_for(std::chrono::milliseconds(left_ms))) {
+      return std::nullopt;
+    }
+  } else {
+    guard.lock();
   }
   if (mode_ == MassageMode::kPerRequest) return Compute();
   if (cached_id_ != meta.id) {

@@ -59,7 +59,7 @@ class Massager {
   const MassageMode mode_;
   const int n_;
   const int shed_after_ms_;
-  std::mutex mu_;           // held while computing (one at a time)
+  std::timed_mutex mu_;     // held while computing (one at a time)
   uint64_t cached_id_ = 0;  // revision whose value is cached, 0 = none
   uint64_t cached_value_ = 0;
 };
