@@ -132,6 +132,10 @@ Status ArticleStore::Recover() {
   Status s = CreateDir(revisions_dir_, 0755);
   if (s.ok()) s = RemoveTempFiles(data_dir_);
   if (s.ok()) s = RemoveTempFiles(revisions_dir_);
+  // The page cache writes through temp files too; a crash can leave one.
+  if (s.ok() && StatFile(data_dir_ + "/cache").ok()) {
+    s = RemoveTempFiles(data_dir_ + "/cache");
+  }
   if (!s.ok()) return s;
 
   // Drop a torn tail: a record without its newline was never acknowledged

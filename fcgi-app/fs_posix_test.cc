@@ -152,6 +152,25 @@ TEST_CASE("WriteFileAtomically replaces by rename, never in place") {
   CHECK(TempFiles(dir.path()).empty());
 }
 
+TEST_CASE("WriteFileAtomically with Durability::kVisibleOnly still renames") {
+  TempDir dir;
+  for (const std::string data : {"first page\n", "second, longer page\n", ""}) {
+    CAPTURE(data);
+    auto before = StatFile(dir / "page.html");
+    REQUIRE(WriteFileAtomically(dir.path(), "page.html", data,
+                                Durability::kVisibleOnly)
+                .ok());
+    CHECK(Slurp(dir / "page.html") == data);
+    auto after = StatFile(dir / "page.html");
+    REQUIRE(after.ok());
+    if (before.ok()) CHECK(after->ino != before->ino);  // a new inode each time
+    CHECK(TempFiles(dir.path()).empty());
+  }
+  Status s = WriteFileAtomically(dir / "missing", "p.html", "x",
+                                 Durability::kVisibleOnly);
+  CHECK(s.code() == Status::Code::kNotFound);
+}
+
 TEST_CASE("WriteFileAtomically concurrent writers never produce a torn file") {
   TempDir dir;
   const int kThreads = 4, kWrites = 25;
