@@ -17,8 +17,10 @@ export PORT
 
 APP_SRCS  := $(filter-out fcgi-app/main.cc fcgi-app/%_test.cc,$(wildcard fcgi-app/*.cc))
 UNIT_SRCS := $(wildcard fcgi-app/*_test.cc) $(wildcard loadtest/*_test.cc) \
-             tests/doctest_main.cc loadtest/storm.cc loadtest/http_client.cc
+             tests/doctest_main.cc tests/test_util.cc \
+             loadtest/storm.cc loadtest/http_client.cc
 INTEG_SRCS:= $(wildcard tests/*_itest.cc) tests/doctest_main.cc tests/stack.cc \
+             tests/test_util.cc tests/itest_util.cc \
              loadtest/http_client.cc loadtest/storm.cc
 STORM_SRCS:= loadtest/editor_storm.cc loadtest/storm.cc loadtest/http_client.cc
 
@@ -71,7 +73,7 @@ storm-compare: deps all
 	@loadtest/storm-compare
 
 format:
-	clang-format -i fcgi-app/*.h fcgi-app/*.cc tests/*.cc loadtest/*.h loadtest/*.cc
+	clang-format -i fcgi-app/*.h fcgi-app/*.cc tests/*.h tests/*.cc loadtest/*.h loadtest/*.cc
 
 clean:
 	rm -rf $(BUILD)

@@ -12,76 +12,27 @@
 
 #include <algorithm>
 #include <atomic>
-#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "test_util.h"
+
 namespace wiki {
 namespace {
 
+using testing::Exists;
+using testing::Names;
+using testing::Slurp;
+using testing::Spit;
+using testing::TempDir;
+using testing::TempFiles;
+
 constexpr char kTitle[] = "Latest_plane_crash";
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/wiki-store-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const {
-    return path_ + "/" + name;
-  }
-
- private:
-  std::string path_;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void Spit(const std::string& path, const std::string& data,
-          bool append = false) {
-  std::ofstream out(
-      path, std::ios::binary | (append ? std::ios::app : std::ios::trunc));
-  out << data;
-  REQUIRE(out.good());
-}
-
-bool Exists(const std::string& path) {
-  return ::access(path.c_str(), F_OK) == 0;
-}
-
-std::vector<std::string> Names(const std::string& dir) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    out.push_back(e.path().filename().string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::vector<std::string> TempFiles(const std::string& dir) {
-  std::vector<std::string> out;
-  for (const std::string& n : Names(dir)) {
-    if (n.rfind(".tmp-", 0) == 0) out.push_back(n);
-  }
-  return out;
-}
+constexpr char kDirPrefix[] = "wiki-store-test";  // /tmp/wiki-store-test-*
 
 size_t CountLines(const std::string& s) {
   return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
@@ -127,7 +78,7 @@ std::unique_ptr<ArticleStore> Seed(const TempDir& dir, int n) {
 }
 
 TEST_CASE("Open imports the article file as revision 1") {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   Spit(ArticlePath(dir), "<p>first</p>\n");
   auto store = OpenOrDie(dir);
   auto cur = store->Current();
@@ -150,13 +101,13 @@ TEST_CASE("Open imports the article file as revision 1") {
 }
 
 TEST_CASE("Open on a directory without article or history is NotFound") {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   auto store = ArticleStore::Open(dir.path(), kTitle);
   CHECK(store.status().code() == Status::Code::kNotFound);
 }
 
 TEST_CASE("Commit increments ids and stores file, revision and record") {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   auto store = Seed(dir, 1);
   for (int i = 2; i <= 6; ++i) {
     CAPTURE(i);
@@ -193,7 +144,7 @@ TEST_CASE("Commit increments ids and stores file, revision and record") {
 }
 
 TEST_CASE("Get returns every past revision; unknown ids are NotFound") {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   auto store = Seed(dir, 5);
   for (int i = 1; i <= 5; ++i) {
     CAPTURE(i);
@@ -211,7 +162,7 @@ TEST_CASE("Get returns every past revision; unknown ids are NotFound") {
 }
 
 TEST_CASE("History lists every revision oldest first with its metadata") {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   auto store = Seed(dir, 1);
   REQUIRE(CommitText(store.get(), Text(2), "alice", "fix date").ok());
   REQUIRE(CommitText(store.get(), Text(3), "bob", "").ok());
@@ -240,7 +191,7 @@ TEST_CASE("A decide that returns an error aborts the commit with no change") {
       Status::PreconditionFailed("stale"), Status::Unprocessable("bad markup"),
       Status::NotFound("gone"), Status::InvalidArgument("x"),
       Status::NoSpace("pretend")};
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   auto store = Seed(dir, 3);
   const std::string log_before = Slurp(dir / "history.log");
   const auto revisions_before = Names(dir / "revisions");
@@ -339,7 +290,7 @@ TEST_CASE("Open recovers: the last acknowledged revision wins") {
   for (const Row& row : rows) {
     const std::string name = row.name;
     CAPTURE(name);
-    TempDir dir;
+    TempDir dir(kDirPrefix);
     std::string log_before;
     {
       auto store = Seed(dir, 3);
@@ -387,7 +338,7 @@ TEST_CASE("Open recovers: the last acknowledged revision wins") {
 TEST_CASE(
     "A torn history tail left by a dead writer does not poison the next "
     "commit") {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   auto store = Seed(dir, 2);
   auto other = OpenOrDie(dir);  // another worker, still running
   REQUIRE(other->Current().ok());
@@ -417,7 +368,7 @@ TEST_CASE(
 }
 
 TEST_CASE("Open refuses a last revision file that does not match its record") {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   { Seed(dir, 3); }
   Spit(dir / "revisions/3.html", "<p>bit rot</p>\n");
   auto store = ArticleStore::Open(dir.path(), kTitle);
@@ -428,7 +379,7 @@ TEST_CASE("Open refuses a last revision file that does not match its record") {
 TEST_CASE(
     "A running store serves the history's revision if the article file is "
     "hand-edited") {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   auto store = Seed(dir, 3);
   REQUIRE(store->Current().ok());
   Spit(ArticlePath(dir), "<p>edited behind the server's back</p>\n");
@@ -443,7 +394,7 @@ TEST_CASE(
 // through but not the log record, which is written half. The commit must
 // report the error and leave everything as it was.
 TEST_CASE("A commit whose history append fails changes nothing") {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   auto store = Seed(dir, 1);
   // Make the log much larger than the article text.
   for (int i = 0; i < 10; ++i) {
@@ -489,7 +440,7 @@ TEST_CASE("A commit whose history append fails changes nothing") {
 
 TEST_CASE("A commit on a full disk is NoSpace and changes nothing" *
           doctest::skip(::geteuid() != 0)) {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   REQUIRE(::mount("tmpfs", dir.path().c_str(), "tmpfs", 0, "size=256k") == 0);
   struct Unmount {
     std::string path;
@@ -523,7 +474,7 @@ TEST_CASE("A commit on a full disk is NoSpace and changes nothing" *
 }
 
 TEST_CASE("Two stores on one directory see each other's commits") {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   auto a = Seed(dir, 1);
   auto b = OpenOrDie(dir);
   REQUIRE(a->Current().ok());
@@ -558,7 +509,7 @@ TEST_CASE("Two stores on one directory see each other's commits") {
 }
 
 TEST_CASE("Concurrent commits from two stores get unique, contiguous ids") {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   auto a = Seed(dir, 1);
   auto b = OpenOrDie(dir);
   const int kThreadsPerStore = 3, kCommits = 6;

@@ -17,7 +17,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -25,57 +24,18 @@
 #include <thread>
 #include <vector>
 
+#include "test_util.h"
+
 namespace wiki {
 namespace {
 
-// A fresh directory under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/wiki-fs-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const {
-    return path_ + "/" + name;
-  }
+using testing::Exists;
+using testing::Slurp;
+using testing::Spit;
+using testing::TempDir;
+using testing::TempFiles;
 
- private:
-  std::string path_;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void Spit(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-  REQUIRE(out.good());
-}
-
-bool Exists(const std::string& path) {
-  return ::access(path.c_str(), F_OK) == 0;
-}
-
-// Names in `dir` that start with the temp prefix.
-std::vector<std::string> TempFiles(const std::string& dir) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    std::string name = e.path().filename().string();
-    if (name.rfind(kTempPrefix, 0) == 0) out.push_back(name);
-  }
-  return out;
-}
+constexpr char kDirPrefix[] = "wiki-fs-test";  // /tmp/wiki-fs-test-*
 
 std::string Join(const std::vector<std::string>& v) {
   std::string out;
@@ -107,7 +67,7 @@ TEST_CASE("ErrnoToStatus maps errno to the Status kinds") {
 }
 
 TEST_CASE("WriteFileAtomically creates a new file with exactly the bytes") {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   const std::vector<std::string> payloads = {
       "", "x", "<p>hello</p>\n", std::string("nul\0inside", 10),
       std::string(300000, 'q')};  // several write() calls' worth
@@ -125,7 +85,7 @@ TEST_CASE("WriteFileAtomically creates a new file with exactly the bytes") {
 }
 
 TEST_CASE("WriteFileAtomically replaces by rename, never in place") {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   const std::string path = dir / "a.html";
   REQUIRE(WriteFileAtomically(dir.path(), "a.html", "old contents\n").ok());
   auto before = StatFile(path);
@@ -153,7 +113,7 @@ TEST_CASE("WriteFileAtomically replaces by rename, never in place") {
 }
 
 TEST_CASE("WriteFileAtomically with Durability::kVisibleOnly still renames") {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   for (const std::string data : {"first page\n", "second, longer page\n", ""}) {
     CAPTURE(data);
     auto before = StatFile(dir / "page.html");
@@ -172,7 +132,7 @@ TEST_CASE("WriteFileAtomically with Durability::kVisibleOnly still renames") {
 }
 
 TEST_CASE("WriteFileAtomically concurrent writers never produce a torn file") {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   const int kThreads = 4, kWrites = 25;
   std::vector<std::string> versions;
   for (int t = 0; t < kThreads; ++t) {
@@ -273,7 +233,7 @@ TEST_CASE("WriteFileAtomically failures leave the old file and no temp file") {
   for (const Row& row : rows) {
     const std::string name = row.name;
     CAPTURE(name);
-    TempDir dir;
+    TempDir dir(kDirPrefix);
     const std::string target_dir = dir / row.subdir;
     if (row.subdir != "missing") {
       REQUIRE(::mkdir(target_dir.c_str(), 0755) == 0);
@@ -303,7 +263,7 @@ TEST_CASE("WriteFileAtomically failures leave the old file and no temp file") {
 }
 
 TEST_CASE("AppendDurably creates, appends and reports a missing directory") {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   const std::string log = dir / "history.log";
   struct Step {
     std::string data;
@@ -327,7 +287,7 @@ TEST_CASE("AppendDurably creates, appends and reports a missing directory") {
 
 TEST_CASE("AppendDurably on a full disk fails with NoSpace" *
           doctest::skip(::geteuid() != 0)) {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   REQUIRE(::mount("tmpfs", dir.path().c_str(), "tmpfs", 0, "size=16k") == 0);
   Status s = AppendDurably(dir / "log", std::string(64 * 1024, 'x'));
   ::umount2(dir.path().c_str(), MNT_DETACH);
@@ -335,7 +295,7 @@ TEST_CASE("AppendDurably on a full disk fails with NoSpace" *
 }
 
 TEST_CASE("TruncateDurably cuts a torn tail") {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   const std::string log = dir / "log";
   Spit(log, "line1\nline2\nhalf a li");
   REQUIRE(TruncateDurably(log, 12).ok());
@@ -346,7 +306,7 @@ TEST_CASE("TruncateDurably cuts a torn tail") {
 }
 
 TEST_CASE("ReadFile, StatFile, ListDir, RemoveFile, CreateDir") {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   CHECK(ReadFile(dir / "nope").status().code() == Status::Code::kNotFound);
   CHECK(StatFile(dir / "nope").status().code() == Status::Code::kNotFound);
   CHECK(ListDir(dir / "nope").status().code() == Status::Code::kNotFound);
@@ -374,7 +334,7 @@ TEST_CASE("ReadFile, StatFile, ListDir, RemoveFile, CreateDir") {
 }
 
 TEST_CASE("FileLock: exclusive excludes, shared coexist") {
-  TempDir dir;
+  TempDir dir(kDirPrefix);
   const std::string path = dir / ".lock";
   // Within one process flock(2) still excludes, because every Acquire opens
   // its own file description (this is what threads of one worker rely on).

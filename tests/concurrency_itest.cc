@@ -15,14 +15,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
@@ -30,62 +27,34 @@
 #include <vector>
 
 #include "http_client.h"
+#include "itest_util.h"
 #include "revision.h"
 #include "stack.h"
+#include "test_util.h"
 
 namespace wiki {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using testing::Exists;
+using testing::GetRaw;
+using testing::GetRetrying;
+using testing::HistoryIds;
+using testing::Names;
+using testing::Put;
+using testing::Raw;
+using testing::Slurp;
+using testing::Spit;
+using testing::StartGate;
+using testing::TempDir;
+using testing::TempFiles;
+using testing::ToId;
 
 constexpr char kArticleFile[] = "Latest_plane_crash.html";
 
 Stack* SharedStack() {
   static std::unique_ptr<Stack> stack = Stack::Start();
   return stack.get();
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void Spit(const std::string& path, const std::string& data,
-          bool append = false) {
-  std::ofstream out(
-      path, std::ios::binary | (append ? std::ios::app : std::ios::trunc));
-  out << data;
-  REQUIRE(out.good());
-}
-
-bool Exists(const std::string& path) {
-  return ::access(path.c_str(), F_OK) == 0;
-}
-
-std::vector<std::string> Names(const std::string& dir) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    out.push_back(e.path().filename().string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::vector<std::string> TempFiles(const std::string& dir) {
-  std::vector<std::string> out;
-  for (const std::string& n : Names(dir)) {
-    if (n.rfind(".tmp-", 0) == 0) out.push_back(n);
-  }
-  return out;
-}
-
-uint64_t ToId(const std::string& s) {
-  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
-    return 0;
-  return std::strtoull(s.c_str(), nullptr, 10);
 }
 
 // The raw ETag the server must send for this body as revision `id`.
@@ -96,54 +65,12 @@ std::string RawETagFor(uint64_t id, const std::string& body) {
   return m.RawETag();
 }
 
-// GET, waiting out load shedding as a real client would: a read may be
-// answered 503 + Retry-After when it queued too long (shed_after_ms), which
-// on a busy 2-core machine happens now and then.
-Result<HttpResponse> GetRetrying(HttpClient& client, const std::string& url) {
-  for (int i = 0;; ++i) {
-    auto r = client.Get(url);
-    if (i == 20 || !r.ok() || r->status != 503 ||
-        r->Header("retry-after").empty())
-      return r;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
-
-struct Raw {
-  long status = 0;
-  uint64_t rev = 0;
-  std::string etag;
-  std::string body;
-};
-
-Raw GetRaw(HttpClient& client, const std::string& url) {
-  auto r = GetRetrying(client, url);
-  Raw out;
-  if (!r.ok()) return out;
-  out.status = r->status;
-  out.rev = ToId(r->Header("x-revision"));
-  out.etag = r->Header("etag");
-  out.body = std::move(r->body);
-  return out;
-}
-
-Result<HttpResponse> Put(HttpClient& client, const std::string& url,
-                         const std::string& body, const std::string& if_match) {
-  HttpRequest req;
-  req.method = "PUT";
-  req.url = url;
-  req.headers = {{"Content-Type", "text/html"}, {"If-Match", if_match}};
-  req.body = body;
-  req.has_body = true;
-  return client.Send(req);
-}
-
 // PUT `body` based on the current revision, retrying on 412 (another
 // writer won). Returns the acknowledged revision id, 0 on failure.
 uint64_t PutLatest(HttpClient& client, const std::string& url,
                    const std::string& body, int attempts = 20) {
   for (int i = 0; i < attempts; ++i) {
-    Raw cur = GetRaw(client, url + "?action=raw");
+    Raw cur = GetRaw(client, url);
     if (cur.status != 200) continue;
     auto r = Put(client, url, body, cur.etag);
     if (r.ok() && r->status == 200) return ToId(r->Header("x-revision"));
@@ -152,16 +79,15 @@ uint64_t PutLatest(HttpClient& client, const std::string& url,
   return 0;
 }
 
-// History ids as the JSON lists them (newest first).
-std::vector<uint64_t> HistoryIds(HttpClient& client, const std::string& url) {
-  auto r = GetRetrying(client, url + "?action=history&format=json");
-  std::vector<uint64_t> ids;
-  if (!r.ok() || r->status != 200) return ids;
-  auto doc = nlohmann::json::parse(r->body, nullptr, false);
-  if (doc.is_discarded() || !doc.contains("revisions")) return ids;
-  for (const auto& rev : doc["revisions"])
-    ids.push_back(rev.value("id", uint64_t{0}));
-  return ids;
+// Every revision in `bodies` is served (?action=raw&oldid=) with its body.
+void CheckOldRevisions(HttpClient& client, const std::string& url,
+                       const std::map<uint64_t, std::string>& bodies) {
+  for (const auto& [id, body] : bodies) {
+    CAPTURE(id);
+    Raw old = GetRaw(client, url, id);
+    CHECK(old.status == 200);
+    CHECK(old.body == body);
+  }
 }
 
 std::vector<uint64_t> Descending(uint64_t newest) {
@@ -182,25 +108,6 @@ std::string PageContent(const std::string& page) {
   b += open.size();
   return page.substr(b, e - b);
 }
-
-// Lets N threads start their request at (nearly) the same moment.
-class StartGate {
- public:
-  explicit StartGate(int n) : waiting_(n) {}
-  void ArriveAndWait() {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (--waiting_ == 0) {
-      cv_.notify_all();
-    } else {
-      cv_.wait(lock, [&] { return waiting_ == 0; });
-    }
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int waiting_;
-};
 
 // article-server processes of the stack whose run dir is `run_dir`.
 std::set<pid_t> WorkerPids(const std::string& run_dir) {
@@ -251,7 +158,7 @@ void PutRace(Stack* stack, int round) {
   CAPTURE(round);
   const std::string url = stack->ArticleUrl();
   HttpClient client;
-  Raw before = GetRaw(client, url + "?action=raw");
+  Raw before = GetRaw(client, url);
   REQUIRE(before.status == 200);
   const size_t history_before = HistoryIds(client, url).size();
   REQUIRE(history_before == before.rev);
@@ -300,7 +207,7 @@ void PutRace(Stack* stack, int round) {
     // and is told the winner's ETag.
     if (status[i] == 412) CHECK(etag[i] == etag[winner]);
   }
-  Raw after = GetRaw(client, url + "?action=raw");
+  Raw after = GetRaw(client, url);
   CHECK(after.status == 200);
   CHECK(after.body == body);
   CHECK(after.rev == before.rev + 1);
@@ -322,7 +229,7 @@ TEST_CASE("Readers during an edit burst only see accepted revisions, whole") {
   REQUIRE(stack != nullptr);
   const std::string url = stack->ArticleUrl();
   HttpClient client;
-  Raw initial = GetRaw(client, url + "?action=raw");
+  Raw initial = GetRaw(client, url);
   REQUIRE(initial.status == 200);
 
   // Revision id -> hash of the body acknowledged for it.
@@ -462,7 +369,7 @@ TEST_CASE("Revision ids of acknowledged edits are unique and contiguous") {
       HttpClient c;
       const std::string slot = "<p>Slot " + std::to_string(t) + ": value ";
       for (int i = 0; i < kAttempts; ++i) {
-        Raw cur = GetRaw(c, url + "?action=raw");
+        Raw cur = GetRaw(c, url);
         size_t at = cur.body.find(slot);
         if (cur.status != 200 || at == std::string::npos) {
           std::lock_guard<std::mutex> guard(mu);
@@ -521,12 +428,12 @@ TEST_CASE("Revision ids of acknowledged edits are unique and contiguous") {
   const uint64_t newest = base_id + acks.size();
   CHECK(HistoryIds(client, url) == Descending(newest));
 
-  Raw final_raw = GetRaw(client, url + "?action=raw");
+  Raw final_raw = GetRaw(client, url);
   CHECK(final_raw.rev == newest);
   for (const Ack& a : acks) {
     if (a.merged) continue;  // stored text is the merge, not what was sent
     CAPTURE(a.id);
-    Raw old = GetRaw(client, url + "?action=raw&oldid=" + std::to_string(a.id));
+    Raw old = GetRaw(client, url, a.id);
     CHECK(old.status == 200);
     CHECK(old.rev == a.id);
     CHECK(old.body == a.sent);
@@ -604,7 +511,7 @@ TEST_CASE(
     for (int i = 0; !stop; ++i) {
       std::string body =
           Article("kill-" + std::to_string(i), static_cast<size_t>(i % 4));
-      Raw cur = GetRaw(c, url + "?action=raw");
+      Raw cur = GetRaw(c, url);
       if (cur.status != 200) continue;
       auto r = Put(c, url, body, cur.etag);
       if (r.ok() && r->status == 200) {
@@ -643,13 +550,8 @@ TEST_CASE(
   INFO("acknowledged " << acked.size() << ", failed " << failed_writes);
   CHECK(acked.size() >= 5);
   CHECK(failed_writes <= 2);  // at most the edit in flight at each kill
-  for (const auto& [id, body] : acked) {
-    CAPTURE(id);
-    Raw old = GetRaw(client, url + "?action=raw&oldid=" + std::to_string(id));
-    CHECK(old.status == 200);
-    CHECK(old.body == body);
-  }
-  Raw cur = GetRaw(client, url + "?action=raw");
+  CheckOldRevisions(client, url, acked);
+  Raw cur = GetRaw(client, url);
   CHECK(cur.status == 200);
   CHECK(HistoryIds(client, url) == Descending(cur.rev));
   CHECK(cur.rev >= acked.rbegin()->first);
@@ -658,26 +560,12 @@ TEST_CASE(
 }
 
 // A data dir of our own, kept across stack restarts.
-class DataDir {
+class DataDir : public TempDir {
  public:
-  DataDir() {
-    char tmpl[] = "/tmp/wiki-itest-data-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path_ = tmpl;
+  DataDir() : TempDir("wiki-itest-data") {
     // nginx (www-data when root) sends revision files itself.
-    REQUIRE(::chmod(path_.c_str(), 0755) == 0);
+    REQUIRE(::chmod(path().c_str(), 0755) == 0);
   }
-  ~DataDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const {
-    return path_ + "/" + name;
-  }
-
- private:
-  std::string path_;
 };
 
 std::unique_ptr<Stack> StartOn(const std::string& data_dir) {
@@ -693,13 +581,8 @@ void CheckServes(Stack* stack, const std::map<uint64_t, std::string>& bodies) {
   const std::string url = stack->ArticleUrl();
   const uint64_t last = bodies.rbegin()->first;
   CHECK(HistoryIds(client, url) == Descending(last));
-  for (const auto& [id, body] : bodies) {
-    CAPTURE(id);
-    Raw old = GetRaw(client, url + "?action=raw&oldid=" + std::to_string(id));
-    CHECK(old.status == 200);
-    CHECK(old.body == body);
-  }
-  Raw cur = GetRaw(client, url + "?action=raw");
+  CheckOldRevisions(client, url, bodies);
+  Raw cur = GetRaw(client, url);
   CHECK(cur.status == 200);
   CHECK(cur.rev == last);
   CHECK(cur.body == bodies.at(last));
@@ -715,7 +598,7 @@ TEST_CASE("Restarts keep every revision and recover a tampered data dir") {
     auto stack = StartOn(dir.path());
     REQUIRE(stack != nullptr);
     HttpClient client;
-    Raw first = GetRaw(client, stack->ArticleUrl() + "?action=raw");
+    Raw first = GetRaw(client, stack->ArticleUrl());
     REQUIRE(first.rev == 1);
     bodies[1] = first.body;
     for (int i = 2; i <= 4; ++i) {
@@ -814,7 +697,7 @@ TEST_CASE("A full disk answers 507 and leaves the article untouched" *
         fill.write(block.data(), static_cast<std::streamsize>(block.size()))) {
     }
   }
-  Raw cur = GetRaw(client, url + "?action=raw");
+  Raw cur = GetRaw(client, url);
   REQUIRE(cur.rev == prev_id);
   const std::string big = Article("on-a-full-disk", 40);
   auto put = Put(client, url, big, cur.etag);
@@ -825,7 +708,7 @@ TEST_CASE("A full disk answers 507 and leaves the article untouched" *
   REQUIRE(post.ok());
   CHECK(post->status == 507);
 
-  Raw after = GetRaw(client, url + "?action=raw");
+  Raw after = GetRaw(client, url);
   CHECK(after.status == 200);
   CHECK(after.rev == prev_id);
   CHECK(after.body == previous);
@@ -834,7 +717,7 @@ TEST_CASE("A full disk answers 507 and leaves the article untouched" *
   REQUIRE(page.ok());
   CHECK(page->status == 200);
   CHECK(PageContent(page->body) == previous);
-  Raw first = GetRaw(client, url + "?action=raw&oldid=1");
+  Raw first = GetRaw(client, url, 1);
   CHECK(first.status == 200);
   CHECK(first.rev == 1);
   CHECK(Slurp(dir / kArticleFile) == previous);
@@ -848,7 +731,7 @@ TEST_CASE("A full disk answers 507 and leaves the article untouched" *
   REQUIRE(retry.ok());
   CHECK(retry->status == 200);
   CHECK(ToId(retry->Header("x-revision")) == prev_id + 1);  // no gap
-  CHECK(GetRaw(client, url + "?action=raw").body == big);
+  CHECK(GetRaw(client, url).body == big);
   CHECK(stack->Stop());
 }
 

@@ -44,11 +44,13 @@
 
 #include "http_client.h"
 #include "stack.h"
+#include "test_util.h"
 
 using wiki::HttpClient;
 using wiki::HttpRequest;
 using wiki::HttpResponse;
 using wiki::Stack;
+using wiki::testing::Slurp;
 
 namespace {
 
@@ -77,10 +79,7 @@ std::unique_ptr<Stack> StartStack(const std::string& wiki_set) {
   if (stack == nullptr) return nullptr;
   const std::string log = stack->run_dir() + "/stack.log";
   for (int i = 0; i < 500; ++i) {
-    std::ifstream in(log);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (text.str().find("wikistack: serving") != std::string::npos) {
+    if (Slurp(log).find("wikistack: serving") != std::string::npos) {
       return stack;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -9,11 +9,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <chrono>
-#include <condition_variable>
 #include <iostream>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -21,69 +18,23 @@
 #include <vector>
 
 #include "http_client.h"
+#include "itest_util.h"
 #include "stack.h"
 #include "storm.h"
 
 namespace wiki {
 namespace {
 
+using testing::GetRaw;
+using testing::HistoryIds;
+using testing::Put;
+using testing::Raw;
+using testing::StartGate;
+using testing::ToId;
+
 Stack* DefaultStack() {  // edit.merge=word, the default
   static std::unique_ptr<Stack> stack = Stack::Start();
   return stack.get();
-}
-
-uint64_t ToId(const std::string& s) {
-  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
-    return 0;
-  return std::strtoull(s.c_str(), nullptr, 10);
-}
-
-// GET, waiting out load shedding (503 + Retry-After) as a client would.
-Result<HttpResponse> GetRetrying(HttpClient& client, const std::string& url) {
-  for (int i = 0;; ++i) {
-    auto r = client.Get(url);
-    if (i == 20 || !r.ok() || r->status != 503 ||
-        r->Header("retry-after").empty())
-      return r;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
-
-struct Raw {
-  long status = 0;
-  uint64_t rev = 0;
-  std::string etag;
-  std::string body;
-};
-
-Raw GetRaw(HttpClient& client, const std::string& url) {
-  auto r = GetRetrying(client, url + "?action=raw");
-  Raw out;
-  if (!r.ok()) return out;
-  out.status = r->status;
-  out.rev = ToId(r->Header("x-revision"));
-  out.etag = r->Header("etag");
-  out.body = std::move(r->body);
-  return out;
-}
-
-Result<HttpResponse> Put(HttpClient& client, const std::string& url,
-                         const std::string& body, const std::string& if_match) {
-  HttpRequest req;
-  req.method = "PUT";
-  req.url = url;
-  req.headers = {{"Content-Type", "text/html"}, {"If-Match", if_match}};
-  req.body = body;
-  req.has_body = true;
-  return client.Send(req);
-}
-
-size_t HistoryLength(HttpClient& client, const std::string& url) {
-  auto r = GetRetrying(client, url + "?action=history&format=json");
-  if (!r.ok() || r->status != 200) return 0;
-  auto doc = nlohmann::json::parse(r->body, nullptr, false);
-  if (doc.is_discarded() || !doc.contains("revisions")) return 0;
-  return doc["revisions"].size();
 }
 
 // Makes `text` the current revision; returns its id.
@@ -187,7 +138,7 @@ TEST_CASE("Merge: two editors changing different paragraphs both land") {
   CHECK(now.rev == t.a_rev + 1);
   CHECK(now.body == want);
   CHECK(now.etag == b->Header("etag"));
-  CHECK(HistoryLength(client, url) == now.rev);
+  CHECK(HistoryIds(client, url).size() == now.rev);
 }
 
 TEST_CASE("Merge: different words of one paragraph both land (word level)") {
@@ -254,7 +205,7 @@ TEST_CASE(
   Raw now = GetRaw(client, url);
   CHECK(now.rev == t.a_rev);
   CHECK(now.body == t.a_text);
-  CHECK(HistoryLength(client, url) == t.a_rev);
+  CHECK(HistoryIds(client, url).size() == t.a_rev);
 }
 
 TEST_CASE("Merge: a conflict asked for as JSON lists base, mine and theirs") {
@@ -336,7 +287,7 @@ TEST_CASE("Merge: a merged result that fails validation is a conflict") {
   Raw now = GetRaw(client, url);
   CHECK(now.rev == current);
   CHECK(now.body == theirs);
-  CHECK(HistoryLength(client, url) == current);
+  CHECK(HistoryIds(client, url).size() == current);
 
   // The browser variant is a 409 too, and still stores nothing.
   auto c = PostEdit(client, url, mine, base_id);
@@ -368,25 +319,6 @@ TEST_CASE("Merge: PUT with a stale If-Match stays 412 when merge is on") {
   CHECK(now.body == a);
   CHECK(now.rev == start.rev + 1);
 }
-
-// Lets N threads start their request at (nearly) the same moment.
-class StartGate {
- public:
-  explicit StartGate(int n) : waiting_(n) {}
-  void ArriveAndWait() {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (--waiting_ == 0) {
-      cv_.notify_all();
-    } else {
-      cv_.wait(lock, [&] { return waiting_ == 0; });
-    }
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int waiting_;
-};
 
 struct Outcome {
   long status = 0;

@@ -1,0 +1,73 @@
+#include "itest_util.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <utility>
+
+namespace wiki {
+namespace testing {
+
+uint64_t ToId(const std::string& s) {
+  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
+    return 0;
+  return std::strtoull(s.c_str(), nullptr, 10);
+}
+
+Result<HttpResponse> GetRetrying(HttpClient& client, const std::string& url) {
+  for (int i = 0;; ++i) {
+    auto r = client.Get(url);
+    if (i == 20 || !r.ok() || r->status != 503 ||
+        r->Header("retry-after").empty())
+      return r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+Raw GetRaw(HttpClient& client, const std::string& article_url, uint64_t oldid) {
+  std::string url = article_url + "?action=raw";
+  if (oldid != 0) url += "&oldid=" + std::to_string(oldid);
+  auto r = GetRetrying(client, url);
+  Raw out;
+  if (!r.ok()) return out;
+  out.status = r->status;
+  out.rev = ToId(r->Header("x-revision"));
+  out.etag = r->Header("etag");
+  out.body = std::move(r->body);
+  return out;
+}
+
+Result<HttpResponse> Put(HttpClient& client, const std::string& url,
+                         const std::string& body, const std::string& if_match) {
+  HttpRequest req;
+  req.method = "PUT";
+  req.url = url;
+  req.headers = {{"Content-Type", "text/html"}, {"If-Match", if_match}};
+  req.body = body;
+  req.has_body = true;
+  return client.Send(req);
+}
+
+std::vector<uint64_t> HistoryIds(HttpClient& client, const std::string& url) {
+  auto r = GetRetrying(client, url + "?action=history&format=json");
+  std::vector<uint64_t> ids;
+  if (!r.ok() || r->status != 200) return ids;
+  auto doc = nlohmann::json::parse(r->body, nullptr, false);
+  if (doc.is_discarded() || !doc.contains("revisions")) return ids;
+  for (const auto& rev : doc["revisions"])
+    ids.push_back(rev.value("id", uint64_t{0}));
+  return ids;
+}
+
+void StartGate::ArriveAndWait() {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (--waiting_ == 0) {
+    cv_.notify_all();
+  } else {
+    cv_.wait(lock, [&] { return waiting_ == 0; });
+  }
+}
+
+}  // namespace testing
+}  // namespace wiki
