@@ -1,0 +1,70 @@
+#include "metrics.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+
+namespace wiki {
+namespace {
+
+// The value of one exposition line, e.g. Value(text, "wiki_shed_total ").
+uint64_t Value(const std::string& text, const std::string& prefix) {
+  size_t at = text.find("\n" + prefix);
+  if (at == std::string::npos) return UINT64_MAX;
+  return std::stoull(text.substr(at + 1 + prefix.size()));
+}
+
+TEST_CASE("metrics: counters in Prometheus text, summed over the shared file") {
+  testing::TempDir dir("wiki-metrics-test");
+  Metrics& m = Metrics::Global();
+  REQUIRE(m.Attach(dir / "metrics").ok());
+  std::string before = m.Render(7);
+
+  struct Row {
+    int status;
+    const char* label;
+  };
+  const std::vector<Row> rows = {{200, "code=\"200\""},
+                                 {304, "code=\"304\""},
+                                 {409, "code=\"409\""},
+                                 {507, "code=\"507\""},
+                                 {418, "code=\"other\""}};
+  for (const Row& r : rows) m.CountRequest(r.status);
+  m.CountEdit(EditOutcome::kMerged);
+  m.CountEdit(EditOutcome::kMerged);
+  m.CountFib();
+  m.CountShed();
+  m.ObserveRender(0.5);
+  std::string after = m.Render(7);
+
+  for (const Row& r : rows) {
+    CAPTURE(r.status);
+    std::string line =
+        std::string("wiki_http_requests_total{") + r.label + "} ";
+    CHECK(Value(after, line) == Value(before, line) + 1);
+  }
+  CHECK(Value(after, "wiki_edits_total{outcome=\"merged\"} ") ==
+        Value(before, "wiki_edits_total{outcome=\"merged\"} ") + 2);
+  CHECK(Value(after, "wiki_fib_computations_total ") ==
+        Value(before, "wiki_fib_computations_total ") + 1);
+  CHECK(Value(after, "wiki_shed_total ") ==
+        Value(before, "wiki_shed_total ") + 1);
+  CHECK(Value(after, "wiki_current_revision ") == 7);
+  CHECK(after.find("# TYPE wiki_http_requests_total counter") !=
+        std::string::npos);
+  CHECK(after.find("wiki_render_seconds_sum ") != std::string::npos);
+  CHECK(m.FibTotal() == Value(after, "wiki_fib_computations_total "));
+}
+
+TEST_CASE("metrics: a file that is not ours is refused") {
+  testing::TempDir dir("wiki-metrics-test");
+  testing::Spit(dir / "bogus", std::string(64, 'x'));
+  Status s = Metrics::Global().Attach(dir / "bogus");
+  CHECK(s.code() == Status::Code::kCorruption);
+}
+
+}  // namespace
+}  // namespace wiki
