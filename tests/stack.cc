@@ -1,6 +1,7 @@
 #include "stack.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -124,10 +125,22 @@ bool Stack::Stop() {
     ::kill(-pid_, SIGKILL);
     ::waitpid(pid_, &status, 0);
   }
-  // Anything of ours still in the group is a leak; make sure it ends.
-  ::kill(-pid_, SIGKILL);
+  // What the launcher started, it must have stopped: after it exits, no
+  // process of its group may be left (a little grace for exits in flight).
+  bool group_empty = false;
+  for (int i = 0; i < 100 && !group_empty; ++i) {
+    group_empty = ::kill(-pid_, 0) != 0 && errno == ESRCH;
+    if (!group_empty)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (!group_empty) {
+    std::fprintf(
+        stderr, "stack: processes left in group %d after the launcher exited\n",
+        static_cast<int>(pid_));
+    ::kill(-pid_, SIGKILL);
+  }
   pid_ = -1;
-  return exited && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  return exited && group_empty && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 std::string Stack::BaseUrl() const {

@@ -32,7 +32,8 @@ class Stack {
 
   // SIGTERM to the launcher, which stops nginx and the workers; waits for
   // them (SIGKILL to the whole process group after 15 s). Returns true if
-  // the launcher exited by itself with status 0.
+  // the launcher exited by itself with status 0 and left no process of its
+  // group behind.
   bool Stop();
 
   std::string BaseUrl() const;     // http://127.0.0.1:<port>
