@@ -32,7 +32,7 @@ UNIT      := $(BUILD)/unit-tests
 INTEG     := $(BUILD)/integration-tests
 STORM     := $(BUILD)/editor-storm
 
-.PHONY: all deps run test bench storm-compare format clean
+.PHONY: all deps run test test-asan bench storm-compare format clean
 
 all: $(SERVER) $(UNIT) $(INTEG) $(STORM)
 
@@ -67,6 +67,15 @@ test: deps all
 
 bench: deps all
 	@loadtest/bench
+
+# The integration tests against a server built with AddressSanitizer and
+# UBSan (the workers' reports land in each stack's fcgi-error.log; a worker
+# that trips one dies, and the tests see it).
+test-asan: deps all
+	$(MAKE) BUILD=$(BUILD)/asan CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	  $(BUILD)/asan/article-server
+	SERVER_BIN=$(CURDIR)/$(BUILD)/asan/article-server ASAN_OPTIONS=detect_leaks=0 \
+	  $(BUILD)/integration-tests
 
 # The default editor storm against merge = word, line and off, side by side.
 storm-compare: deps all
