@@ -8,7 +8,7 @@ CXX      ?= g++
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -MMD -MP
 CPPFLAGS += -Ifcgi-app -Iloadtest -Itests
-LIBS      = -lfcgi -linih -lgumbo -lgit2 -lpthread
+LIBS      = -lfcgi -linih -lgumbo -lgit2 -lz -lpthread
 CURL_LIBS = -lcurl
 
 BUILD    := build

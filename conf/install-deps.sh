@@ -7,7 +7,7 @@ PACKAGES=(
   g++ make pkg-config curl python3 jq
   nginx spawn-fcgi multiwatch
   libfcgi-dev libinih-dev doctest-dev
-  libgumbo-dev libgit2-dev nlohmann-json3-dev libcurl4-openssl-dev
+  libgumbo-dev libgit2-dev nlohmann-json3-dev libcurl4-openssl-dev zlib1g-dev
   wrk
 )
 

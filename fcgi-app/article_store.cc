@@ -286,7 +286,8 @@ Result<RevisionMeta> ArticleStore::Commit(const std::string& author,
   // them.
   auto log_id = StatFile(log_path_);
   if (log_id.ok() && log_id->size > log_offset_) {
-    std::fprintf(stderr, "article_store: dropping torn history tail (%lld bytes)\n",
+    std::fprintf(stderr,
+                 "article_store: dropping torn history tail (%lld bytes)\n",
                  static_cast<long long>(log_id->size - log_offset_));
     Status t = TruncateDurably(log_path_, log_offset_);
     if (!t.ok()) return t;

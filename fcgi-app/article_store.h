@@ -33,10 +33,11 @@ namespace wiki {
 class ArticleStore {
  public:
   // Opens data_dir and recovers it (under the exclusive lock): removes
-  // leftover temp files (in data_dir, revisions/ and cache/), drops a torn log tail and revision files that were
-  // never acknowledged, and rewrites the article file if it disagrees with
-  // the last acknowledged revision. A data_dir with an article file but no
-  // history imports that file as revision 1.
+  // leftover temp files (in data_dir, revisions/ and cache/), drops a torn log
+  // tail and revision files that were never acknowledged, and rewrites the
+  // article file if it disagrees with the last acknowledged revision. A
+  // data_dir with an article file but no history imports that file as
+  // revision 1.
   static Result<std::unique_ptr<ArticleStore>> Open(const std::string& data_dir,
                                                     const std::string& title);
 

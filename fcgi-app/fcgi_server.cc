@@ -99,6 +99,7 @@ void Loop(const Config& config, Handler* handler) {
       req.if_match = Param(r, "HTTP_IF_MATCH");
       req.if_none_match = Param(r, "HTTP_IF_NONE_MATCH");
       req.accept = Param(r, "HTTP_ACCEPT");
+      req.accept_encoding = Param(r, "HTTP_ACCEPT_ENCODING");
       req.remote_user = Param(r, "REMOTE_USER");
       req.remote_addr = Param(r, "REMOTE_ADDR");
       req.queued_since_ms = ParseMsec(Param(r, "REQUEST_START"));

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "form_parser.h"
+#include "gzip.h"
 #include "markup_policy.h"
 #include "merge.h"
 #include "metrics.h"
@@ -213,7 +214,24 @@ void Handler::HandleRead(const Request& req, const Form& query,
       massager_.ForRead(rev->meta, req.queued_since_ms);
   if (!fib) return Shed(resp);
   const bool raw = action == "raw";
-  const std::string etag = raw ? rev->meta.RawETag() : rev->meta.PageETag();
+  const bool current_rev = rev->meta.id == current_id;
+  const bool accepts_gzip = AcceptsGzip(req.accept_encoding);
+  // The representation: identity, or the gzipped bytes made once per
+  // revision (current revision only; old ones are read rarely). Each has
+  // its own strong ETag.
+  PageCache::Page page;
+  const PageCache::Body* body = nullptr;
+  if (current_rev && (!raw || accepts_gzip)) {
+    page = pages_.Current(rev);
+    if (accepts_gzip) {
+      const PageCache::Body& gz = raw ? page.raw_gz : page.html_gz;
+      if (gz.bytes) body = &gz;
+    }
+    if (body == nullptr && !raw) body = &page.html;
+  }
+  const bool gzipped = body != nullptr && body != &page.html;
+  std::string etag = raw ? rev->meta.RawETag() : rev->meta.PageETag();
+  if (gzipped) etag.insert(etag.size() - 1, "-gz");
 
   resp->status = 200;
   resp->AddHeader("Content-Type", "text/html; charset=utf-8");
@@ -224,6 +242,8 @@ void Handler::HandleRead(const Request& req, const Form& query,
   // Revalidate every time: a new revision can land any second, and the
   // ETag makes revalidation a cheap 304.
   resp->AddHeader("Cache-Control", "no-cache");
+  resp->AddHeader("Vary", "Accept-Encoding");
+  if (gzipped) resp->AddHeader("Content-Encoding", "gzip");
   SecurityHeaders(resp);
   if (!req.if_none_match.empty() &&
       IfNoneMatchMatches(req.if_none_match, etag)) {
@@ -233,7 +253,7 @@ void Handler::HandleRead(const Request& req, const Form& query,
   }
   resp->omit_body = req.method == "HEAD";
   const std::string& accel = config_.accel_redirect_prefix;
-  if (raw) {
+  if (body == nullptr && raw) {
     if (!accel.empty()) {
       // Revision files are immutable: nginx can send this one directly.
       resp->AddHeader(
@@ -245,16 +265,15 @@ void Handler::HandleRead(const Request& req, const Form& query,
     resp->shared_body = std::shared_ptr<const std::string>(rev, &rev->text);
     return;
   }
-  if (rev->meta.id != current_id) {
+  if (body == nullptr) {
     resp->shared_body = pages_.Old(*rev, current_id);
     return;
   }
-  PageCache::Page page = pages_.Current(rev);
-  if (!accel.empty() && !page.file_name.empty()) {
-    resp->AddHeader("X-Accel-Redirect", accel + "cache/" + page.file_name);
+  if (!accel.empty() && !body->file_name.empty()) {
+    resp->AddHeader("X-Accel-Redirect", accel + "cache/" + body->file_name);
     return;
   }
-  resp->shared_body = page.html;
+  resp->shared_body = body->bytes;
 }
 
 void Handler::HandlePut(const Request& req, Response* resp) {

@@ -23,13 +23,14 @@ struct Request {
   std::string_view query;         // QUERY_STRING (still percent-encoded)
   std::string_view content_type;  // CONTENT_TYPE
   std::string_view if_match;      // HTTP_IF_MATCH
-  std::string_view if_none_match;  // HTTP_IF_NONE_MATCH
-  std::string_view accept;         // HTTP_ACCEPT
-  std::string_view remote_user;    // REMOTE_USER (set by nginx auth_basic)
-  std::string_view remote_addr;    // REMOTE_ADDR
-  int64_t queued_since_ms = 0;     // when nginx handed it on (0 = unknown)
-  std::string body;                // request body, read in full
-  bool body_too_large = false;     // Content-Length over the configured limit
+  std::string_view if_none_match;    // HTTP_IF_NONE_MATCH
+  std::string_view accept;           // HTTP_ACCEPT
+  std::string_view accept_encoding;  // HTTP_ACCEPT_ENCODING
+  std::string_view remote_user;      // REMOTE_USER (set by nginx auth_basic)
+  std::string_view remote_addr;      // REMOTE_ADDR
+  int64_t queued_since_ms = 0;       // when nginx handed it on (0 = unknown)
+  std::string body;                  // request body, read in full
+  bool body_too_large = false;       // Content-Length over the configured limit
 };
 
 struct Response {

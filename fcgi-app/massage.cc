@@ -41,7 +41,8 @@ std::optional<uint64_t> Massager::ForRead(const RevisionMeta& meta,
   std::unique_lock<std::timed_mutex> guard(mu_, std::defer_lock);
   if (shed_after_ms_ > 0 && queued_since_ms > 0) {
     int64_t left_ms = queued_since_ms + shed_after_ms_ - NowMs();
-    if (left_ms <= 0 || !guard.try_lock_for(std::chrono::milliseconds(left_ms))) {
+    if (left_ms <= 0 ||
+        !guard.try_lock_for(std::chrono::milliseconds(left_ms))) {
       return std::nullopt;
     }
   } else {

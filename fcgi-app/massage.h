@@ -2,9 +2,10 @@
 //
 // The massaging is approximated by a plain recursive fibonacci(n): about
 // 4.6 ms for n = 34 on a fast core (11 ms on the development VM), so
-// computing it for every request caps a core near 217 (90) requests/s. Its result depends only on the revision, so in
-// per-revision mode it is computed once per revision and reused, as
-// MediaWiki's parser cache reuses parsed pages:
+// computing it for every request caps a core near 217 (90) requests/s. Its
+// result depends only on the revision, so in per-revision mode it is computed
+// once per revision and reused, as MediaWiki's parser cache reuses parsed
+// pages:
 //   - the worker that commits a revision computes it and stores it in the
 //     revision's history record (once in total);
 //   - a revision whose record lacks it (imported, or committed with another

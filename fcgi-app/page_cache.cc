@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "fs_posix.h"
+#include "gzip.h"
 #include "metrics.h"
 #include "render.h"
 
@@ -29,32 +30,52 @@ std::shared_ptr<const std::string> PageCache::Render(const Revision& rev,
   return html;
 }
 
-std::string PageCache::WriteFile(const Revision& rev, const std::string& html) {
-  char name[64];
-  std::snprintf(name, sizeof(name), "page-%llu-%016llx.html",
+PageCache::Body PageCache::MakeBody(const Revision& rev, const char* kind,
+                                    std::shared_ptr<const std::string> bytes) {
+  Body body;
+  body.bytes = std::move(bytes);
+  if (cache_dir_.empty() || !body.bytes) return body;
+  const std::string_view k(kind);
+  const bool gz = k.size() > 2 && k.substr(k.size() - 2) == "gz";
+  char name[80];
+  std::snprintf(name, sizeof(name), "%s-%llu-%016llx%s", kind,
                 static_cast<unsigned long long>(rev.meta.id),
-                static_cast<unsigned long long>(rev.meta.hash));
-  Status s =
-      WriteFileAtomically(cache_dir_, name, html, Durability::kVisibleOnly);
+                static_cast<unsigned long long>(rev.meta.hash),
+                gz ? ".html.gz" : ".html");
+  Status s = WriteFileAtomically(cache_dir_, name, *body.bytes,
+                                 Durability::kVisibleOnly);
   if (!s.ok()) {
-    // Not fatal: the app sends the page itself.
+    // Not fatal: the app sends the bytes itself.
     std::fprintf(stderr, "page_cache: %s\n", s.ToString().c_str());
-    return "";
+    return body;
   }
-  // Drop pages of long-superseded revisions. Recent ones stay: a request
+  body.file_name = name;
+  return body;
+}
+
+void PageCache::Prune(uint64_t newest_id) {
+  // Drop files of long-superseded revisions. Recent ones stay: a request
   // already redirected to one may still be on its way through nginx.
   auto names = ListDir(cache_dir_);
-  if (names.ok()) {
-    for (const std::string& n : *names) {
-      unsigned long long id = 0;
-      if (std::sscanf(n.c_str(), "page-%llu-", &id) == 1 &&
-          id + kKeepRevisions < rev.meta.id) {
-        RemoveFile(cache_dir_ + "/" + n);
-      }
-    }
+  if (!names.ok()) return;
+  for (const std::string& n : *names) {
+    size_t dash = n.find('-');
+    if (dash == std::string::npos || n.rfind(kTempPrefix, 0) == 0) continue;
+    unsigned long long id = std::strtoull(n.c_str() + dash + 1, nullptr, 10);
+    if (id != 0 && id + kKeepRevisions < newest_id)
+      RemoveFile(cache_dir_ + "/" + n);
   }
-  return name;
 }
+
+namespace {
+
+std::shared_ptr<const std::string> Gzipped(const std::string& data) {
+  auto gz = GzipCompress(data);
+  if (!gz.ok()) return nullptr;
+  return std::make_shared<const std::string>(std::move(*gz));
+}
+
+}  // namespace
 
 PageCache::Page PageCache::Current(const RevisionPtr& rev) {
   {
@@ -65,8 +86,11 @@ PageCache::Page PageCache::Current(const RevisionPtr& rev) {
     }
   }
   auto page = std::make_shared<Page>();
-  page->html = Render(*rev, rev->meta.id);
-  if (!cache_dir_.empty()) page->file_name = WriteFile(*rev, *page->html);
+  auto html = Render(*rev, rev->meta.id);
+  page->html = MakeBody(*rev, "page", html);
+  page->html_gz = MakeBody(*rev, "pagegz", Gzipped(*html));
+  page->raw_gz = MakeBody(*rev, "rawgz", Gzipped(rev->text));
+  if (!cache_dir_.empty()) Prune(rev->meta.id);
   std::lock_guard<std::mutex> guard(mu_);
   // Another thread may have installed a newer revision meanwhile.
   if (!current_ || current_id_ <= rev->meta.id) {

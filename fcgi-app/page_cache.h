@@ -1,13 +1,14 @@
 // page_cache: the parser cache. Rendered reader pages, once per revision.
 //
 // The reader page of the current revision is rendered the first time a
-// worker needs it and then shared by every read of that revision: in memory
-// (for the app to send itself) and, when a cache directory is configured,
-// as an immutable file that nginx sends with sendfile(2) after the app
-// answers with X-Accel-Redirect. Files are written atomically (temp file +
-// rename, not fsynced: a lost cache file is simply rendered again) and
-// named by revision id and content hash, so a name never changes meaning;
-// pages of revisions more than kKeepRevisions behind are deleted.
+// worker needs it (and gzipped, as is the raw article) and then shared by
+// every read of that revision: in memory (for the app to send itself) and,
+// when a cache directory is configured, as immutable files that nginx sends
+// with sendfile(2) after the app answers with X-Accel-Redirect. Files are
+// written atomically (temp file + rename, not fsynced: a lost cache file is
+// simply rendered again) and named by revision id and content hash, so a name
+// never changes meaning; pages of revisions more than kKeepRevisions behind are
+// deleted.
 //
 // Thread-safety: one PageCache per process, shared by its threads; all
 // methods are thread-safe. Several processes may share the directory.
@@ -29,12 +30,19 @@ class PageCache {
   // `cache_dir` "" keeps pages in memory only.
   PageCache(std::string title, std::string cache_dir);
 
-  struct Page {
-    std::shared_ptr<const std::string> html;
+  // One representation: its bytes and, if written, its file in cache_dir.
+  struct Body {
+    std::shared_ptr<const std::string> bytes;
     std::string file_name;  // within cache_dir, "" if there is no file
   };
+  struct Page {
+    Body html;     // the reader page
+    Body html_gz;  // the reader page, gzipped (bytes null if that failed)
+    Body raw_gz;   // the raw article, gzipped (the plain raw bytes live in
+                   // revisions/<id>.html)
+  };
 
-  // The reader page of `rev`, the current revision.
+  // The representations of `rev`, the current revision.
   Page Current(const RevisionPtr& rev);
 
   // An old revision's page (with its "old revision" notice); not cached.
@@ -44,7 +52,9 @@ class PageCache {
  private:
   std::shared_ptr<const std::string> Render(const Revision& rev,
                                             uint64_t current_id);
-  std::string WriteFile(const Revision& rev, const std::string& html);
+  Body MakeBody(const Revision& rev, const char* kind,
+                std::shared_ptr<const std::string> bytes);
+  void Prune(uint64_t newest_id);
 
   const std::string title_;
   const std::string cache_dir_;

@@ -1,6 +1,7 @@
 #include "page_cache.h"
 
 #include <doctest/doctest.h>
+#include <zlib.h>
 
 #include <string>
 
@@ -18,18 +19,38 @@ RevisionPtr MakeRevision(uint64_t id, const std::string& text) {
   return rev;
 }
 
-TEST_CASE("page_cache: one rendering per revision, shared") {
+std::string Gunzip(const std::string& gz) {
+  z_stream zs{};
+  REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);
+  std::string out(1 << 20, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  zs.avail_in = static_cast<uInt>(gz.size());
+  zs.next_out = reinterpret_cast<Bytef*>(&out[0]);
+  zs.avail_out = static_cast<uInt>(out.size());
+  int rc = inflate(&zs, Z_FINISH);
+  out.resize(out.size() - zs.avail_out);
+  inflateEnd(&zs);
+  REQUIRE(rc == Z_STREAM_END);
+  return out;
+}
+
+TEST_CASE("page_cache: one rendering per revision, shared, gzipped once") {
   PageCache cache("Latest_plane_crash", "");
   auto r1 = MakeRevision(1, "<p>one</p>");
   PageCache::Page a = cache.Current(r1);
   PageCache::Page b = cache.Current(r1);
-  REQUIRE(a.html.get() != nullptr);
-  CHECK((a.html.get() == b.html.get()));  // the same bytes, not a re-render
-  CHECK(a.file_name.empty());             // memory only without a directory
-  CHECK(a.html->find("<p>one</p>") != std::string::npos);
+  REQUIRE(a.html.bytes.get() != nullptr);
+  CHECK((a.html.bytes.get() == b.html.bytes.get()));  // not re-rendered
+  CHECK((a.html_gz.bytes.get() == b.html_gz.bytes.get()));
+  CHECK(a.html.file_name.empty());  // memory only without a directory
+  CHECK(a.html.bytes->find("<p>one</p>") != std::string::npos);
+  REQUIRE(a.html_gz.bytes.get() != nullptr);
+  REQUIRE(a.raw_gz.bytes.get() != nullptr);
+  CHECK(Gunzip(*a.html_gz.bytes) == *a.html.bytes);
+  CHECK(Gunzip(*a.raw_gz.bytes) == r1->text);
   PageCache::Page c = cache.Current(MakeRevision(2, "<p>two</p>"));
-  CHECK((c.html.get() != a.html.get()));
-  CHECK(c.html->find("<p>two</p>") != std::string::npos);
+  CHECK((c.html.bytes.get() != a.html.bytes.get()));
+  CHECK(c.html.bytes->find("<p>two</p>") != std::string::npos);
   auto old = cache.Old(*r1, 2);
   CHECK(old->find("old revision") != std::string::npos);
 }
@@ -40,9 +61,13 @@ TEST_CASE("page_cache: files for nginx, named by revision and hash, pruned") {
   PageCache cache("Latest_plane_crash", cache_dir);
   auto r1 = MakeRevision(1, "<p>one</p>");
   PageCache::Page p1 = cache.Current(r1);
-  REQUIRE_FALSE(p1.file_name.empty());
-  CHECK(p1.file_name.rfind("page-1-", 0) == 0);
-  CHECK(testing::Slurp(cache_dir + "/" + p1.file_name) == *p1.html);
+  REQUIRE_FALSE(p1.html.file_name.empty());
+  CHECK(p1.html.file_name.rfind("page-1-", 0) == 0);
+  CHECK(p1.html_gz.file_name.rfind("pagegz-1-", 0) == 0);
+  CHECK(p1.raw_gz.file_name.rfind("rawgz-1-", 0) == 0);
+  CHECK(testing::Slurp(cache_dir + "/" + p1.html.file_name) == *p1.html.bytes);
+  CHECK(testing::Slurp(cache_dir + "/" + p1.raw_gz.file_name) ==
+        *p1.raw_gz.bytes);
   CHECK(testing::TempFiles(cache_dir).empty());
 
   const uint64_t last = 1 + PageCache::kKeepRevisions + 5;
@@ -50,13 +75,15 @@ TEST_CASE("page_cache: files for nginx, named by revision and hash, pruned") {
   for (uint64_t id = 2; id <= last; ++id) {
     last_name =
         cache.Current(MakeRevision(id, "<p>" + std::to_string(id) + "</p>"))
-            .file_name;
+            .html.file_name;
   }
-  // Pages more than kKeepRevisions behind the newest are gone; recent
-  // ones stay for requests already redirected to them.
-  CHECK_FALSE(testing::Exists(cache_dir + "/" + p1.file_name));
+  // Files more than kKeepRevisions behind the newest are gone; recent ones
+  // stay for requests already redirected to them.
+  CHECK_FALSE(testing::Exists(cache_dir + "/" + p1.html.file_name));
+  CHECK_FALSE(testing::Exists(cache_dir + "/" + p1.raw_gz.file_name));
   CHECK(testing::Exists(cache_dir + "/" + last_name));
-  CHECK(testing::Names(cache_dir).size() == PageCache::kKeepRevisions + 1);
+  CHECK(testing::Names(cache_dir).size() ==
+        3 * (PageCache::kKeepRevisions + 1));
 }
 
 }  // namespace

@@ -1,0 +1,71 @@
+#include "gzip.h"
+
+#include <doctest/doctest.h>
+#include <zlib.h>
+
+#include <string>
+#include <vector>
+
+namespace wiki {
+namespace {
+
+std::string Gunzip(const std::string& gz) {
+  z_stream zs{};
+  REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);
+  std::string out(1 << 20, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  zs.avail_in = static_cast<uInt>(gz.size());
+  zs.next_out = reinterpret_cast<Bytef*>(&out[0]);
+  zs.avail_out = static_cast<uInt>(out.size());
+  int rc = inflate(&zs, Z_FINISH);
+  out.resize(out.size() - zs.avail_out);
+  inflateEnd(&zs);
+  REQUIRE(rc == Z_STREAM_END);
+  return out;
+}
+
+TEST_CASE("gzip: round trip, smaller, a real gzip member") {
+  std::string page;
+  for (int i = 0; i < 500; ++i)
+    page += "<p>The aircraft crashed near Ashcombe, " + std::to_string(i) +
+            ".</p>\n";
+  for (const std::string& in : {std::string(), std::string("x"), page}) {
+    auto gz = GzipCompress(in);
+    REQUIRE(gz.ok());
+    REQUIRE(gz->size() >= 18);  // header + trailer
+    CHECK(static_cast<unsigned char>((*gz)[0]) == 0x1f);
+    CHECK(static_cast<unsigned char>((*gz)[1]) == 0x8b);
+    CHECK(Gunzip(*gz) == in);
+  }
+  CHECK(GzipCompress(page)->size() * 4 < page.size());
+}
+
+TEST_CASE("gzip: Accept-Encoding") {
+  struct Row {
+    const char* header;
+    bool gzip;
+  };
+  const std::vector<Row> rows = {
+      {"gzip", true},
+      {"gzip, deflate, br", true},
+      {"br;q=1.0, gzip;q=0.8, *;q=0.1", true},
+      {"GZIP", true},
+      {"x-gzip", true},
+      {"", false},
+      {"identity", false},
+      {"deflate, br", false},
+      {"gzip;q=0", false},
+      {"gzip; q=0", false},
+      {"*", true},
+      {"*;q=0", false},
+      {"*, gzip;q=0", false},
+      {"gzipx", false},
+  };
+  for (const Row& r : rows) {
+    CAPTURE(r.header);
+    CHECK(AcceptsGzip(r.header) == r.gzip);
+  }
+}
+
+}  // namespace
+}  // namespace wiki
