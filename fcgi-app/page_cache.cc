@@ -85,6 +85,17 @@ PageCache::Page PageCache::Current(const RevisionPtr& rev) {
       return *current_;
     }
   }
+  // One thread builds; the others that want the same revision wait for it
+  // instead of all rendering and compressing it at once (every thread of
+  // every worker notices a new revision at the same moment).
+  std::lock_guard<std::mutex> build(build_mu_);
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    if (current_ && current_id_ == rev->meta.id &&
+        current_hash_ == rev->meta.hash) {
+      return *current_;
+    }
+  }
   auto page = std::make_shared<Page>();
   auto html = Render(*rev, rev->meta.id);
   page->html = MakeBody(*rev, "page", html);

@@ -58,7 +58,8 @@ class PageCache {
 
   const std::string title_;
   const std::string cache_dir_;
-  std::mutex mu_;  // guards current_
+  std::mutex build_mu_;  // held while building a revision's bodies
+  std::mutex mu_;        // guards current_
   std::shared_ptr<const Page> current_;
   uint64_t current_id_ = 0;
   uint64_t current_hash_ = 0;

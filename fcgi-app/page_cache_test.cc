@@ -4,7 +4,10 @@
 #include <zlib.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "metrics.h"
 #include "test_util.h"
 
 namespace wiki {
@@ -84,6 +87,39 @@ TEST_CASE("page_cache: files for nginx, named by revision and hash, pruned") {
   CHECK(testing::Exists(cache_dir + "/" + last_name));
   CHECK(testing::Names(cache_dir).size() ==
         3 * (PageCache::kKeepRevisions + 1));
+}
+
+}  // namespace
+}  // namespace wiki
+
+namespace wiki {
+namespace {
+
+uint64_t RenderCount() {
+  std::string text = Metrics::Global().Render(0);
+  const std::string key = "\nwiki_render_seconds_count ";
+  size_t at = text.find(key);
+  REQUIRE(at != std::string::npos);
+  return std::stoull(text.substr(at + key.size()));
+}
+
+TEST_CASE(
+    "page_cache: threads asking for a new revision at once build it once") {
+  PageCache cache("Latest_plane_crash", "");
+  std::string text;
+  for (int i = 0; i < 300; ++i)
+    text += "<p>paragraph " + std::to_string(i) + "</p>\n";
+  auto rev = MakeRevision(7, text);
+  const uint64_t before = RenderCount();
+  std::vector<std::thread> threads;
+  std::vector<const std::string*> seen(16);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    threads.emplace_back(
+        [&, i] { seen[i] = cache.Current(rev).html_gz.bytes.get(); });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(RenderCount() == before + 1);
+  for (const std::string* p : seen) CHECK(p == seen[0]);
 }
 
 }  // namespace
