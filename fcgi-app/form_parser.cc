@@ -16,6 +16,8 @@
 #include <cstddef>
 #include <utility>
 
+#include "http.h"
+
 namespace wiki {
 namespace {
 
@@ -33,27 +35,13 @@ constexpr char kNotFormData[] =
 constexpr char kMalformedDisposition[] = "malformed Content-Disposition";
 constexpr char kMissingName[] = "multipart part without a name";
 
-// ASCII-only on purpose: header and parameter names are ASCII tokens, and
-// <cctype> would consult the process locale.
+// ASCII-only on purpose: parameter names are ASCII tokens, and <cctype>
+// would consult the process locale.
 char AsciiLower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  }
-  return true;
-}
-
 bool IsOws(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view TrimOws(std::string_view s) {
-  while (!s.empty() && IsOws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsOws(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -412,8 +400,7 @@ Result<Form> ParseMultipart(std::string_view content_type,
 
 Result<Form> ParseFormBody(std::string_view content_type,
                            std::string_view body) {
-  std::string_view media_type =
-      TrimOws(content_type.substr(0, content_type.find(';')));
+  std::string_view media_type = MediaType(content_type);
   if (EqualsIgnoreCase(media_type, "application/x-www-form-urlencoded")) {
     // A charset parameter is ignored: the bytes are decoded as-is and UTF-8
     // validity is checked by the caller.

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "http.h"
+
 namespace wiki {
 
 Result<std::string> GzipCompress(std::string_view data) {
@@ -30,30 +32,11 @@ Result<std::string> GzipCompress(std::string_view data) {
 
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // q of one list element ("gzip;q=0.5" -> 0.5); 1 when absent.
 double Quality(std::string_view params) {
   size_t at = params.find("q=");
   if (at == std::string_view::npos) return 1.0;
-  std::string q(Trim(params.substr(at + 2)));
+  std::string q(TrimOws(params.substr(at + 2)));
   return std::strtod(q.c_str(), nullptr);
 }
 
@@ -67,7 +50,7 @@ bool AcceptsGzip(std::string_view header) {
     header = comma == std::string_view::npos ? std::string_view()
                                              : header.substr(comma + 1);
     size_t semi = item.find(';');
-    std::string_view coding = Trim(item.substr(0, semi));
+    std::string_view coding = TrimOws(item.substr(0, semi));
     double q =
         semi == std::string_view::npos ? 1.0 : Quality(item.substr(semi + 1));
     if (EqualsIgnoreCase(coding, "gzip") ||

@@ -1,28 +1,14 @@
 #include "gzip.h"
 
 #include <doctest/doctest.h>
-#include <zlib.h>
 
 #include <string>
 #include <vector>
 
+#include "test_util.h"
+
 namespace wiki {
 namespace {
-
-std::string Gunzip(const std::string& gz) {
-  z_stream zs{};
-  REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);
-  std::string out(1 << 20, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
-  zs.avail_in = static_cast<uInt>(gz.size());
-  zs.next_out = reinterpret_cast<Bytef*>(&out[0]);
-  zs.avail_out = static_cast<uInt>(out.size());
-  int rc = inflate(&zs, Z_FINISH);
-  out.resize(out.size() - zs.avail_out);
-  inflateEnd(&zs);
-  REQUIRE(rc == Z_STREAM_END);
-  return out;
-}
 
 TEST_CASE("gzip: round trip, smaller, a real gzip member") {
   std::string page;
@@ -35,7 +21,7 @@ TEST_CASE("gzip: round trip, smaller, a real gzip member") {
     REQUIRE(gz->size() >= 18);  // header + trailer
     CHECK(static_cast<unsigned char>((*gz)[0]) == 0x1f);
     CHECK(static_cast<unsigned char>((*gz)[1]) == 0x8b);
-    CHECK(Gunzip(*gz) == in);
+    CHECK(testing::Gunzip(*gz) == in);
   }
   CHECK(GzipCompress(page)->size() * 4 < page.size());
 }

@@ -112,6 +112,29 @@ bool IfMatchMatches(std::string_view header, std::string_view etag) {
   });
 }
 
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  auto lower = [](char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  };
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+std::string_view TrimOws(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+std::string_view MediaType(std::string_view content_type) {
+  return TrimOws(content_type.substr(0, content_type.find(';')));
+}
+
 bool AcceptsJson(std::string_view accept) {
   return accept.find("application/json") != std::string_view::npos;
 }

@@ -61,6 +61,15 @@ bool IfNoneMatchMatches(std::string_view header, std::string_view etag);
 // never matches; "*" matches any current representation).
 bool IfMatchMatches(std::string_view header, std::string_view etag);
 
+// Header-value helpers shared by every parser of request headers. ASCII
+// only on purpose: header tokens are ASCII, and <cctype> would consult the
+// process locale.
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// Without leading and trailing spaces and tabs (RFC 9110 "OWS").
+std::string_view TrimOws(std::string_view s);
+// "text/html; charset=utf-8" -> "text/html".
+std::string_view MediaType(std::string_view content_type);
+
 // True if `accept` names application/json (a client asking for JSON).
 bool AcceptsJson(std::string_view accept);
 

@@ -1,7 +1,6 @@
 #include "page_cache.h"
 
 #include <doctest/doctest.h>
-#include <zlib.h>
 
 #include <string>
 #include <thread>
@@ -22,21 +21,6 @@ RevisionPtr MakeRevision(uint64_t id, const std::string& text) {
   return rev;
 }
 
-std::string Gunzip(const std::string& gz) {
-  z_stream zs{};
-  REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);
-  std::string out(1 << 20, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
-  zs.avail_in = static_cast<uInt>(gz.size());
-  zs.next_out = reinterpret_cast<Bytef*>(&out[0]);
-  zs.avail_out = static_cast<uInt>(out.size());
-  int rc = inflate(&zs, Z_FINISH);
-  out.resize(out.size() - zs.avail_out);
-  inflateEnd(&zs);
-  REQUIRE(rc == Z_STREAM_END);
-  return out;
-}
-
 TEST_CASE("page_cache: one rendering per revision, shared, gzipped once") {
   PageCache cache("Latest_plane_crash", "");
   auto r1 = MakeRevision(1, "<p>one</p>");
@@ -49,8 +33,8 @@ TEST_CASE("page_cache: one rendering per revision, shared, gzipped once") {
   CHECK(a.html.bytes->find("<p>one</p>") != std::string::npos);
   REQUIRE(a.html_gz.bytes.get() != nullptr);
   REQUIRE(a.raw_gz.bytes.get() != nullptr);
-  CHECK(Gunzip(*a.html_gz.bytes) == *a.html.bytes);
-  CHECK(Gunzip(*a.raw_gz.bytes) == r1->text);
+  CHECK(testing::Gunzip(*a.html_gz.bytes) == *a.html.bytes);
+  CHECK(testing::Gunzip(*a.raw_gz.bytes) == r1->text);
   PageCache::Page c = cache.Current(MakeRevision(2, "<p>two</p>"));
   CHECK((c.html.bytes.get() != a.html.bytes.get()));
   CHECK(c.html.bytes->find("<p>two</p>") != std::string::npos);

@@ -2,7 +2,6 @@
 // gzipped once per revision, with their own ETag, through nginx (sendfile
 // of the cache file) or from the app itself (accel_redirect off).
 #include <doctest/doctest.h>
-#include <zlib.h>
 
 #include <memory>
 #include <string>
@@ -10,27 +9,13 @@
 #include "http_client.h"
 #include "itest_util.h"
 #include "stack.h"
+#include "test_util.h"
 
 namespace wiki {
 namespace {
 
 using testing::GetRetrying;
 using testing::Put;
-
-std::string Gunzip(const std::string& gz) {
-  z_stream zs{};
-  REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);
-  std::string out(8 << 20, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
-  zs.avail_in = static_cast<uInt>(gz.size());
-  zs.next_out = reinterpret_cast<Bytef*>(&out[0]);
-  zs.avail_out = static_cast<uInt>(out.size());
-  int rc = inflate(&zs, Z_FINISH);
-  out.resize(out.size() - zs.avail_out);
-  inflateEnd(&zs);
-  CHECK(rc == Z_STREAM_END);
-  return out;
-}
 
 HttpResponse Get(HttpClient& client, const std::string& url,
                  const std::string& accept_encoding,
@@ -40,7 +25,8 @@ HttpResponse Get(HttpClient& client, const std::string& url,
   if (!accept_encoding.empty()) {
     req.headers.push_back({"Accept-Encoding", accept_encoding});
   }
-  if (!if_none_match.empty()) req.headers.push_back({"If-None-Match", if_none_match});
+  if (!if_none_match.empty())
+    req.headers.push_back({"If-None-Match", if_none_match});
   auto r = client.Send(req);
   REQUIRE(r.ok());
   return *r;
@@ -60,7 +46,7 @@ void CheckGzipContract(Stack& s) {
     CHECK(plain.Header("vary") == "Accept-Encoding");
     CHECK(gz.Header("vary") == "Accept-Encoding");
     CHECK(gz.body.size() * 2 < plain.body.size());
-    CHECK(Gunzip(gz.body) == plain.body);
+    CHECK(testing::Gunzip(gz.body) == plain.body);
     CHECK(gz.Header("x-revision") == plain.Header("x-revision"));
     CHECK(gz.Header("x-fibonacci") == plain.Header("x-fibonacci"));
     CHECK_FALSE(gz.Header("content-security-policy").empty());
@@ -70,8 +56,11 @@ void CheckGzipContract(Stack& s) {
     CHECK(gz.Header("etag") == etag.substr(0, etag.size() - 1) + "-gz\"");
     CHECK(Get(client, url + action, "gzip", gz.Header("etag")).status == 304);
     CHECK(Get(client, url + action, "", gz.Header("etag")).status == 200);
-    CHECK(Get(client, url + action, "gzip;q=0", gz.Header("etag")).status == 200);
-    CHECK(Get(client, url + action, "gzip;q=0").Header("content-encoding").empty());
+    CHECK(Get(client, url + action, "gzip;q=0", gz.Header("etag")).status ==
+          200);
+    CHECK(Get(client, url + action, "gzip;q=0")
+              .Header("content-encoding")
+              .empty());
   }
   // An edit: the compressed bytes follow the new revision.
   auto raw = GetRetrying(client, url + "?action=raw");
@@ -82,7 +71,7 @@ void CheckGzipContract(Stack& s) {
   REQUIRE(put->status == 200);
   HttpResponse gz_raw = Get(client, url + "?action=raw", "gzip");
   CHECK(gz_raw.Header("x-revision") == put->Header("x-revision"));
-  CHECK(Gunzip(gz_raw.body) == next);
+  CHECK(testing::Gunzip(gz_raw.body) == next);
   // Old revisions are sent as they are.
   HttpResponse old = Get(client, url + "?oldid=1&action=raw", "gzip");
   CHECK(old.status == 200);
@@ -99,7 +88,8 @@ TEST_CASE("gzip: nginx sends the precompressed cache files") {
   CheckGzipContract(*s);
 }
 
-TEST_CASE("gzip: the app sends compressed bytes itself without X-Accel-Redirect") {
+TEST_CASE(
+    "gzip: the app sends compressed bytes itself without X-Accel-Redirect") {
   Stack::Options o;
   o.wiki_set = "server.accel_redirect= server.shed_after_ms=0";
   auto s = Stack::Start(o);

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -59,6 +60,21 @@ std::vector<std::string> TempFiles(const std::string& dir) {
   for (const std::string& n : Names(dir)) {
     if (n.rfind(kTempPrefix, 0) == 0) out.push_back(n);
   }
+  return out;
+}
+
+std::string Gunzip(const std::string& gz) {
+  z_stream zs{};
+  REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);
+  std::string out(8 << 20, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  zs.avail_in = static_cast<uInt>(gz.size());
+  zs.next_out = reinterpret_cast<Bytef*>(&out[0]);
+  zs.avail_out = static_cast<uInt>(out.size());
+  int rc = inflate(&zs, Z_FINISH);
+  out.resize(out.size() - zs.avail_out);
+  inflateEnd(&zs);
+  CHECK(rc == Z_STREAM_END);
   return out;
 }
 

@@ -38,6 +38,9 @@ void Spit(const std::string& path, const std::string& data,
 
 bool Exists(const std::string& path);
 
+// The bytes inside a gzip member (fails the test if it is not one).
+std::string Gunzip(const std::string& gz);
+
 // The entry names in `dir`, sorted; empty if it cannot be listed.
 std::vector<std::string> Names(const std::string& dir);
 
