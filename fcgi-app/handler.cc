@@ -201,17 +201,17 @@ void Handler::HandleRead(const Request& req, const Form& query,
   // The representation: identity, or the gzipped bytes made once per
   // revision (current revision only; old ones are read rarely). Each has
   // its own strong ETag.
-  PageCache::Page page;
+  std::shared_ptr<const PageCache::Page> page;
   const PageCache::Body* body = nullptr;
   if (current_rev && (!raw || accepts_gzip)) {
-    page = pages_.Current(rev);
+    page = pages_.Current(rev);  // keeps the bodies alive for this request
     if (accepts_gzip) {
-      const PageCache::Body& gz = raw ? page.raw_gz : page.html_gz;
+      const PageCache::Body& gz = raw ? page->raw_gz : page->html_gz;
       if (gz.bytes) body = &gz;
     }
-    if (body == nullptr && !raw) body = &page.html;
+    if (body == nullptr && !raw) body = &page->html;
   }
-  const bool gzipped = body != nullptr && body != &page.html;
+  const bool gzipped = body != nullptr && body != &page->html;
   std::string etag = raw ? rev->meta.RawETag() : rev->meta.PageETag();
   if (gzipped) etag.insert(etag.size() - 1, "-gz");
 

@@ -77,12 +77,13 @@ std::shared_ptr<const std::string> Gzipped(const std::string& data) {
 
 }  // namespace
 
-PageCache::Page PageCache::Current(const RevisionPtr& rev) {
+std::shared_ptr<const PageCache::Page> PageCache::Current(
+    const RevisionPtr& rev) {
   {
     std::lock_guard<std::mutex> guard(mu_);
     if (current_ && current_id_ == rev->meta.id &&
         current_hash_ == rev->meta.hash) {
-      return *current_;
+      return current_;
     }
   }
   // One thread builds; the others that want the same revision wait for it
@@ -93,7 +94,7 @@ PageCache::Page PageCache::Current(const RevisionPtr& rev) {
     std::lock_guard<std::mutex> guard(mu_);
     if (current_ && current_id_ == rev->meta.id &&
         current_hash_ == rev->meta.hash) {
-      return *current_;
+      return current_;
     }
   }
   auto page = std::make_shared<Page>();
@@ -109,7 +110,7 @@ PageCache::Page PageCache::Current(const RevisionPtr& rev) {
     current_id_ = rev->meta.id;
     current_hash_ = rev->meta.hash;
   }
-  return *page;
+  return page;
 }
 
 std::shared_ptr<const std::string> PageCache::Old(const Revision& rev,

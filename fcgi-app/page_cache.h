@@ -42,8 +42,9 @@ class PageCache {
                    // revisions/<id>.html)
   };
 
-  // The representations of `rev`, the current revision.
-  Page Current(const RevisionPtr& rev);
+  // The representations of `rev`, the current revision; shared, never
+  // modified once returned.
+  std::shared_ptr<const Page> Current(const RevisionPtr& rev);
 
   // An old revision's page (with its "old revision" notice); not cached.
   std::shared_ptr<const std::string> Old(const Revision& rev,

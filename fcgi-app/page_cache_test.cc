@@ -24,8 +24,8 @@ RevisionPtr MakeRevision(uint64_t id, const std::string& text) {
 TEST_CASE("page_cache: one rendering per revision, shared, gzipped once") {
   PageCache cache("Latest_plane_crash", "");
   auto r1 = MakeRevision(1, "<p>one</p>");
-  PageCache::Page a = cache.Current(r1);
-  PageCache::Page b = cache.Current(r1);
+  auto a = *cache.Current(r1);
+  auto b = *cache.Current(r1);
   REQUIRE(a.html.bytes.get() != nullptr);
   CHECK((a.html.bytes.get() == b.html.bytes.get()));  // not re-rendered
   CHECK((a.html_gz.bytes.get() == b.html_gz.bytes.get()));
@@ -35,7 +35,7 @@ TEST_CASE("page_cache: one rendering per revision, shared, gzipped once") {
   REQUIRE(a.raw_gz.bytes.get() != nullptr);
   CHECK(testing::Gunzip(*a.html_gz.bytes) == *a.html.bytes);
   CHECK(testing::Gunzip(*a.raw_gz.bytes) == r1->text);
-  PageCache::Page c = cache.Current(MakeRevision(2, "<p>two</p>"));
+  auto c = *cache.Current(MakeRevision(2, "<p>two</p>"));
   CHECK((c.html.bytes.get() != a.html.bytes.get()));
   CHECK(c.html.bytes->find("<p>two</p>") != std::string::npos);
   auto old = cache.Old(*r1, 2);
@@ -47,7 +47,7 @@ TEST_CASE("page_cache: files for nginx, named by revision and hash, pruned") {
   const std::string cache_dir = dir / "cache";
   PageCache cache("Latest_plane_crash", cache_dir);
   auto r1 = MakeRevision(1, "<p>one</p>");
-  PageCache::Page p1 = cache.Current(r1);
+  auto p1 = *cache.Current(r1);
   REQUIRE_FALSE(p1.html.file_name.empty());
   CHECK(p1.html.file_name.rfind("page-1-", 0) == 0);
   CHECK(p1.html_gz.file_name.rfind("pagegz-1-", 0) == 0);
@@ -62,7 +62,7 @@ TEST_CASE("page_cache: files for nginx, named by revision and hash, pruned") {
   for (uint64_t id = 2; id <= last; ++id) {
     last_name =
         cache.Current(MakeRevision(id, "<p>" + std::to_string(id) + "</p>"))
-            .html.file_name;
+            ->html.file_name;
   }
   // Files more than kKeepRevisions behind the newest are gone; recent ones
   // stay for requests already redirected to them.
@@ -99,7 +99,7 @@ TEST_CASE(
   std::vector<const std::string*> seen(16);
   for (size_t i = 0; i < seen.size(); ++i) {
     threads.emplace_back(
-        [&, i] { seen[i] = cache.Current(rev).html_gz.bytes.get(); });
+        [&, i] { seen[i] = cache.Current(rev)->html_gz.bytes.get(); });
   }
   for (auto& t : threads) t.join();
   CHECK(RenderCount() == before + 1);
