@@ -1,6 +1,7 @@
 #include "stack.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -10,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -141,6 +143,32 @@ bool Stack::Stop() {
   }
   pid_ = -1;
   return exited && group_empty && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+std::vector<pid_t> Stack::WorkerPids() const {
+  std::vector<pid_t> pids;
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr || pid_ <= 0) {
+    if (proc != nullptr) ::closedir(proc);
+    return pids;
+  }
+  while (dirent* e = ::readdir(proc)) {
+    char* end = nullptr;
+    long pid = std::strtol(e->d_name, &end, 10);
+    if (pid <= 0 || *end != '\0') continue;
+    if (::getpgid(static_cast<pid_t>(pid)) != pid_) continue;
+    std::ifstream in("/proc/" + std::string(e->d_name) + "/cmdline");
+    std::string argv0;
+    std::getline(in, argv0, '\0');
+    const std::string name = "article-server";
+    if (argv0.size() >= name.size() &&
+        argv0.compare(argv0.size() - name.size(), name.size(), name) == 0) {
+      pids.push_back(static_cast<pid_t>(pid));
+    }
+  }
+  ::closedir(proc);
+  std::sort(pids.begin(), pids.end());
+  return pids;
 }
 
 std::string Stack::BaseUrl() const {

@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace wiki {
 
@@ -41,6 +42,10 @@ class Stack {
   const std::string& data_dir() const { return data_dir_; }
   const std::string& run_dir() const { return run_dir_; }
   pid_t pid() const { return pid_; }
+
+  // The article-server worker processes of this stack, sorted (read from
+  // /proc: processes of the stack's group running the server binary).
+  std::vector<pid_t> WorkerPids() const;
 
   // Removes the temporary directories (called by the destructor unless
   // the data dir was handed in by the caller).
