@@ -1,6 +1,7 @@
 # Mini-Wikipedia article server: FastCGI app behind nginx.
 #
 #   make run     install what is missing, build, serve on 127.0.0.1:$(PORT)
+#   make reload  roll a new build into the running stack, zero failed requests
 #   make test    unit tests + integration tests against the real stack
 #   make bench   capacity benchmarks (separate from tests; takes minutes)
 
@@ -32,7 +33,7 @@ UNIT      := $(BUILD)/unit-tests
 INTEG     := $(BUILD)/integration-tests
 STORM     := $(BUILD)/editor-storm
 
-.PHONY: all deps run test test-asan bench storm-compare format clean
+.PHONY: all deps run reload test test-asan bench storm-compare format clean
 
 all: $(SERVER) $(UNIT) $(INTEG) $(STORM)
 
@@ -61,6 +62,12 @@ $(STORM): $(call obj,$(STORM_SRCS)) $(APP_LIB)
 # Foreground: nginx + spawn-fcgi/multiwatch workers; Ctrl-C stops them all.
 run: deps all
 	@exec conf/wikistack run
+
+# Rolls the freshly built server into the stack `make run` started (same
+# PORT/RUN_DIR), one worker at a time; SERVER_BIN=... rolls another binary
+# (rollback: SERVER_BIN=$RUN_DIR/bin/article-server.prev).
+reload: deps $(SERVER)
+	@exec conf/wikistack reload
 
 test: deps all
 	@tests/run-all

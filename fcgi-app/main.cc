@@ -3,6 +3,8 @@
 // Started by spawn-fcgi (through multiwatch, which restarts it if it dies)
 // with the listening socket as fd 0:
 //   article-server --config /etc/wiki/article-server.ini
+//   article-server --build-id      prints the build id (a rollout compares
+//                                  it with GET /metrics) and exits
 #include <signal.h>
 
 #include <cstdio>
@@ -10,6 +12,7 @@
 #include <string>
 
 #include "article_store.h"
+#include "build_info.h"
 #include "config.h"
 #include "fcgi_server.h"
 #include "handler.h"
@@ -20,8 +23,11 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
       config_path = argv[++i];
+    } else if (std::strcmp(argv[i], "--build-id") == 0) {
+      std::printf("%s\n", wiki::BuildId().c_str());
+      return 0;
     } else {
-      std::fprintf(stderr, "usage: %s [--config FILE]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--config FILE] | --build-id\n", argv[0]);
       return 2;
     }
   }

@@ -3,12 +3,15 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 
+#include "build_info.h"
 #include "fs_posix.h"
 
 namespace wiki {
@@ -52,6 +55,69 @@ struct Metrics::Shared {
   Slot slots[kNumSlots];
 };
 
+// One row per worker process: which build it runs. Claimed like a counter
+// slot (by pid, a dead process's row is reused); `build` is written before
+// `ready` is set, and readers skip rows that are not ready.
+struct Metrics::WorkerTable {
+  struct Row {
+    std::atomic<int32_t> pid;
+    std::atomic<int32_t> ready;
+    char build[40];
+  };
+  std::atomic<uint64_t> magic;
+  Row rows[kNumSlots];
+};
+
+namespace {
+
+constexpr uint64_t kWorkersMagic = 0x77696b6977726b31ULL;  // "wikiwrk1"
+
+// Maps `path`, sized for T, creating it if needed; never shrinks the file
+// (another build may have mapped more of it).
+template <typename T>
+Result<T*> MapShared(const std::string& path, uint64_t magic) {
+  int raw = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (raw < 0) return ErrnoToStatus("open " + path, errno);
+  UniqueFd fd(raw);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return ErrnoToStatus("stat " + path, errno);
+  if (static_cast<size_t>(st.st_size) < sizeof(T) &&
+      ::ftruncate(fd.get(), sizeof(T)) != 0) {
+    return ErrnoToStatus("ftruncate " + path, errno);
+  }
+  void* p = ::mmap(nullptr, sizeof(T), PROT_READ | PROT_WRITE, MAP_SHARED,
+                   fd.get(), 0);
+  if (p == MAP_FAILED) return ErrnoToStatus("mmap " + path, errno);
+  auto* t = static_cast<T*>(p);
+  uint64_t zero = 0;
+  t->magic.compare_exchange_strong(zero, magic);
+  if (t->magic.load() != magic) {
+    ::munmap(p, sizeof(T));
+    return Status::Corruption(path + " is not a metrics file");
+  }
+  return t;
+}
+
+bool Dead(int32_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+
+// Claims a row (free, ours, or a dead process's) of `rows`; nullptr if full.
+template <typename Row>
+Row* Claim(Row* rows, int n) {
+  const int32_t me = static_cast<int32_t>(::getpid());
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int i = 0; i < n; ++i) {
+      int32_t owner = rows[i].pid.load();
+      bool take = owner == 0 || owner == me || (pass == 1 && Dead(owner));
+      if (take && rows[i].pid.compare_exchange_strong(owner, me)) {
+        return &rows[i];
+      }
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 static_assert(std::atomic<uint64_t>::is_always_lock_free,
               "shared-memory counters need lock-free atomics");
 
@@ -67,41 +133,26 @@ Metrics& Metrics::Global() {
 }
 
 Status Metrics::Attach(const std::string& path) {
-  int raw = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (raw < 0) return ErrnoToStatus("open " + path, errno);
-  UniqueFd fd(raw);
-  // Every worker may race here; extending to the same size is idempotent
-  // and new pages read as zeros.
-  if (::ftruncate(fd.get(), sizeof(Shared)) != 0) {
-    return ErrnoToStatus("ftruncate " + path, errno);
+  auto shared = MapShared<Shared>(path, kMagic);
+  if (!shared.ok()) return shared.status();
+  Slot* slot = Claim((*shared)->slots, kNumSlots);
+  if (slot == nullptr) {
+    ::munmap(*shared, sizeof(Shared));
+    return Status::IOError("no free metrics slot in " + path);
   }
-  void* p = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED,
-                   fd.get(), 0);
-  if (p == MAP_FAILED) return ErrnoToStatus("mmap " + path, errno);
-  auto* shared = static_cast<Shared*>(p);
-  uint64_t zero = 0;
-  shared->magic.compare_exchange_strong(zero, kMagic);
-  if (shared->magic.load() != kMagic) {
-    ::munmap(p, sizeof(Shared));
-    return Status::Corruption(path + " is not a metrics file");
-  }
-  const int32_t me = static_cast<int32_t>(::getpid());
-  for (int pass = 0; pass < 2; ++pass) {
-    for (Slot& s : shared->slots) {
-      int32_t owner = s.pid.load();
-      bool take = owner == 0 || owner == me;
-      // Second pass: adopt the slot of a process that no longer exists.
-      if (!take && pass == 1 && ::kill(owner, 0) != 0 && errno == ESRCH)
-        take = true;
-      if (take && s.pid.compare_exchange_strong(owner, me)) {
-        shared_ = shared;
-        slot_ = &s;
-        return Status::OK();
-      }
-    }
-  }
-  ::munmap(p, sizeof(Shared));
-  return Status::IOError("no free metrics slot in " + path);
+  shared_ = *shared;
+  slot_ = slot;
+
+  auto workers = MapShared<WorkerTable>(path + ".workers", kWorkersMagic);
+  if (!workers.ok()) return workers.status();
+  WorkerTable::Row* row = Claim((*workers)->rows, kNumSlots);
+  if (row == nullptr)
+    return Status::IOError("no free row in " + path + ".workers");
+  row->ready.store(0);
+  std::snprintf(row->build, sizeof(row->build), "%s", BuildId().c_str());
+  row->ready.store(1);
+  workers_ = *workers;
+  return Status::OK();
 }
 
 void Metrics::CountRequest(int http_status) {
@@ -202,6 +253,21 @@ std::string Metrics::Render(uint64_t current_revision) const {
       "# TYPE wiki_render_seconds summary\n";
   out += std::string("wiki_render_seconds_sum ") + line + "\n";
   out += "wiki_render_seconds_count " + std::to_string(rc) + "\n";
+  out +=
+      "# HELP wiki_worker_build_info The build each live worker runs.\n"
+      "# TYPE wiki_worker_build_info gauge\n";
+  if (workers_ == nullptr) {
+    out += "wiki_worker_build_info{pid=\"" + std::to_string(::getpid()) +
+           "\",build=\"" + BuildId() + "\"} 1\n";
+    return out;
+  }
+  for (const auto& row : workers_->rows) {
+    int32_t pid = row.pid.load();
+    if (pid == 0 || row.ready.load() == 0 || Dead(pid)) continue;
+    std::string build(row.build, strnlen(row.build, sizeof(row.build)));
+    out += "wiki_worker_build_info{pid=\"" + std::to_string(pid) +
+           "\",build=\"" + build + "\"} 1\n";
+  }
   return out;
 }
 

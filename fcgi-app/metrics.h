@@ -34,7 +34,10 @@ class Metrics {
  public:
   static Metrics& Global();
 
-  // Maps (creating if needed) the shared file and claims a slot.
+  // Maps (creating if needed) the shared file and claims a slot. Also
+  // registers this process and its build (BuildId) in `path`.workers, a
+  // separate file so that builds with different counter layouts can share
+  // it during a rollout.
   Status Attach(const std::string& path);
 
   void CountRequest(int http_status);
@@ -44,19 +47,22 @@ class Metrics {
   void ObserveRender(double seconds);
 
   // Sum over all slots, as Prometheus text exposition format 0.0.4.
-  // `current_revision` is reported as a gauge.
+  // `current_revision` is reported as a gauge; every live worker as
+  // wiki_worker_build_info{pid="...",build="..."} 1.
   std::string Render(uint64_t current_revision) const;
 
   // For tests: total fib computations over all slots.
   uint64_t FibTotal() const;
 
-  // Layout of the shared file; defined in metrics.cc.
+  // Layout of the shared files; defined in metrics.cc.
   struct Slot;
   struct Shared;
+  struct WorkerTable;
 
  private:
   Metrics();
   Shared* shared_ = nullptr;  // the mapping, or nullptr before Attach
+  WorkerTable* workers_ = nullptr;  // likewise, for the worker registry
   Slot* slot_;                // this process's slot (maybe a local one)
 };
 

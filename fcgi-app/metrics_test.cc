@@ -1,10 +1,13 @@
 #include "metrics.h"
 
 #include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <string>
 #include <vector>
 
+#include "build_info.h"
 #include "test_util.h"
 
 namespace wiki {
@@ -57,6 +60,33 @@ TEST_CASE("metrics: counters in Prometheus text, summed over the shared file") {
         std::string::npos);
   CHECK(after.find("wiki_render_seconds_sum ") != std::string::npos);
   CHECK(m.FibTotal() == Value(after, "wiki_fib_computations_total "));
+  // This process is registered with the build it runs.
+  CHECK(after.find("wiki_worker_build_info{pid=\"" +
+                   std::to_string(::getpid()) + "\",build=\"" + BuildId() +
+                   "\"} 1\n") != std::string::npos);
+}
+
+TEST_CASE("metrics: one worker-table row per process; the file never shrinks") {
+  testing::TempDir dir("wiki-metrics-test");
+  // A longer file than this build's table (as another build's layout may
+  // leave it) is used as it is, never cut back.
+  REQUIRE(Metrics::Global().Attach(dir / "metrics").ok());
+  const std::string table = dir / "metrics.workers";
+  struct stat st;
+  REQUIRE(::stat(table.c_str(), &st) == 0);
+  const off_t size = st.st_size;
+  REQUIRE(::truncate(table.c_str(), size + 4096) == 0);
+  REQUIRE(Metrics::Global().Attach(dir / "metrics").ok());
+  REQUIRE(::stat(table.c_str(), &st) == 0);
+  CHECK(st.st_size == size + 4096);
+  std::string text = Metrics::Global().Render(1);
+  size_t rows = 0;
+  for (size_t at = 0;
+       (at = text.find("\nwiki_worker_build_info{", at)) != std::string::npos;
+       ++at) {
+    ++rows;
+  }
+  CHECK(rows == 1);  // this process, once, although it attached twice
 }
 
 TEST_CASE("metrics: a file that is not ours is refused") {

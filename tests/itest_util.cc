@@ -9,6 +9,50 @@
 namespace wiki {
 namespace testing {
 
+ReadFlood::ReadFlood(const std::string& article_url, int threads) {
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, article_url, i] {
+      HttpClient client;
+      client.set_timeout_ms(15000);
+      const std::string target =
+          i % 2 ? article_url + "?action=raw" : article_url;
+      while (!stop_.load()) {
+        auto r = client.Get(target);
+        long status = r.ok() ? r->status : 0;
+        std::lock_guard<std::mutex> l(mu_);
+        ++by_status_[status];
+        if (status != 200 && first_failure_.empty()) {
+          first_failure_ = r.ok() ? std::to_string(status) + " " + r->body
+                                  : r.status().ToString();
+        }
+      }
+    });
+  }
+}
+
+void ReadFlood::Stop() {
+  stop_.store(true);
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+int ReadFlood::Count(long status) {
+  std::lock_guard<std::mutex> l(mu_);
+  return by_status_[status];
+}
+
+int ReadFlood::Failed() {
+  std::lock_guard<std::mutex> l(mu_);
+  int n = 0;
+  for (auto& [status, count] : by_status_) n += status == 200 ? 0 : count;
+  return n;
+}
+
+std::string ReadFlood::FirstFailure() {
+  std::lock_guard<std::mutex> l(mu_);
+  return first_failure_;
+}
+
 uint64_t ToId(const std::string& s) {
   if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
     return 0;

@@ -3,10 +3,13 @@
 #ifndef WIKI_TESTS_ITEST_UTIL_H_
 #define WIKI_TESTS_ITEST_UTIL_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "http_client.h"
@@ -43,6 +46,26 @@ Result<HttpResponse> Put(HttpClient& client, const std::string& url,
 // History ids as ?action=history&format=json lists them (newest first);
 // empty if the request or the JSON failed.
 std::vector<uint64_t> HistoryIds(HttpClient& client, const std::string& url);
+
+// Readers that GET the reader page and the raw text in a loop until told
+// to stop, counting every answer by status (0 = transport failure).
+class ReadFlood {
+ public:
+  ReadFlood(const std::string& article_url, int threads);
+  ~ReadFlood() { Stop(); }
+
+  void Stop();
+  int Count(long status);
+  int Failed();  // answers other than 200, transport failures included
+  std::string FirstFailure();
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::map<long, int> by_status_;
+  std::string first_failure_;
+  std::vector<std::thread> threads_;
+};
 
 // Lets N threads start their request at (nearly) the same moment.
 class StartGate {

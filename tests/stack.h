@@ -42,6 +42,7 @@ class Stack {
   const std::string& data_dir() const { return data_dir_; }
   const std::string& run_dir() const { return run_dir_; }
   pid_t pid() const { return pid_; }
+  int port() const { return port_; }
 
   // The article-server worker processes of this stack, sorted (read from
   // /proc: processes of the stack's group running the server binary).

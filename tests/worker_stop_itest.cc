@@ -22,59 +22,7 @@ namespace wiki {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Readers that GET the reader page and the raw text in a loop until told
-// to stop, counting every answer by status (0 = transport failure).
-class ReadFlood {
- public:
-  ReadFlood(const std::string& url, int threads) {
-    for (int i = 0; i < threads; ++i) {
-      threads_.emplace_back([this, url, i] {
-        HttpClient client;
-        client.set_timeout_ms(15000);
-        const std::string target = i % 2 ? url + "?action=raw" : url;
-        while (!stop_.load()) {
-          auto r = client.Get(target);
-          long status = r.ok() ? r->status : 0;
-          std::lock_guard<std::mutex> l(mu_);
-          ++by_status_[status];
-          if (status != 200 && first_failure_.empty()) {
-            first_failure_ = r.ok() ? std::to_string(status) + " " + r->body
-                                    : r.status().ToString();
-          }
-        }
-      });
-    }
-  }
-  ~ReadFlood() { Stop(); }
-
-  void Stop() {
-    stop_.store(true);
-    for (auto& t : threads_) t.join();
-    threads_.clear();
-  }
-  int Count(long status) {
-    std::lock_guard<std::mutex> l(mu_);
-    return by_status_[status];
-  }
-  int Failed() {
-    std::lock_guard<std::mutex> l(mu_);
-    int n = 0;
-    for (auto& [status, count] : by_status_) n += status == 200 ? 0 : count;
-    return n;
-  }
-  std::string FirstFailure() {
-    std::lock_guard<std::mutex> l(mu_);
-    return first_failure_;
-  }
-
- private:
-  std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  std::map<long, int> by_status_;
-  std::string first_failure_;
-  std::vector<std::thread> threads_;
-};
+using testing::ReadFlood;
 
 // Waits (at most 10 s) until `old` is gone and the stack again runs
 // `workers` workers; returns the new list (empty on timeout).
