@@ -210,5 +210,47 @@ TEST_CASE(
   CHECK(stack->Stop());
 }
 
+// Lines of `path` that contain `needle`; 0 if it cannot be read.
+int CountLines(const std::string& path, const std::string& needle) {
+  std::ifstream in(path);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) {
+    n += line.find(needle) != std::string::npos;
+  }
+  return n;
+}
+
+TEST_CASE("Logs rotate: nginx reopens its logs, the workers' log is kept") {
+  auto stack = Stack::Start();
+  REQUIRE(stack);
+  const std::string run = stack->run_dir();
+  HttpClient client;
+  auto mark = [&](const std::string& tag) {
+    auto r = client.Get(stack->ArticleUrl() + "?action=raw&oldid=1&" + tag);
+    return r.ok() ? r->status : 0;
+  };
+  // The access log is buffered (flush=1s): wait until a line shows up.
+  auto logged = [&](const std::string& path, const std::string& tag) {
+    for (int i = 0; i < 60; ++i) {
+      if (CountLines(path, tag) > 0) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  CHECK(mark("before-rotation") == 200);
+  REQUIRE(logged(run + "/access.log", "before-rotation"));
+  const std::string cmd = "logrotate -f -s '" + run + "/logrotate.state' '" +
+                          run + "/logrotate.conf' >>'" + run +
+                          "/logrotate.out' 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  CHECK(CountLines(run + "/access.log.1", "before-rotation") == 1);
+  CHECK(mark("after-rotation") == 200);
+  // nginx writes to the new file, not to the renamed one.
+  CHECK(logged(run + "/access.log", "after-rotation"));
+  CHECK(CountLines(run + "/access.log.1", "after-rotation") == 0);
+  CHECK(CountLines(run + "/access.log", "before-rotation") == 0);
+  CHECK(stack->Stop());
+}
+
 }  // namespace
 }  // namespace wiki
