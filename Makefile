@@ -32,8 +32,9 @@ SERVER    := $(BUILD)/article-server
 UNIT      := $(BUILD)/unit-tests
 INTEG     := $(BUILD)/integration-tests
 STORM     := $(BUILD)/editor-storm
+WRITE_SPEED := $(BUILD)/write-speed
 
-.PHONY: all deps run reload test test-asan bench storm-compare format clean
+.PHONY: all deps run reload test test-crash test-asan bench bench-write storm-compare format clean
 
 all: $(SERVER) $(UNIT) $(INTEG) $(STORM)
 
@@ -59,6 +60,9 @@ $(INTEG): $(call obj,$(INTEG_SRCS)) $(APP_LIB)
 $(STORM): $(call obj,$(STORM_SRCS)) $(APP_LIB)
 	$(CXX) $(CXXFLAGS) $^ $(LIBS) $(CURL_LIBS) -o $@
 
+$(WRITE_SPEED): $(call obj,loadtest/write_speed.cc loadtest/http_client.cc) $(APP_LIB)
+	$(CXX) $(CXXFLAGS) $^ $(LIBS) $(CURL_LIBS) -o $@
+
 # Foreground: nginx + spawn-fcgi/multiwatch workers; Ctrl-C stops them all.
 run: deps all
 	@exec conf/wikistack run
@@ -72,8 +76,17 @@ reload: deps $(SERVER)
 test: deps all
 	@tests/run-all
 
-bench: deps all
+bench: deps all $(WRITE_SPEED)
 	@loadtest/bench
+	@loadtest/write-speed
+
+# How fast edits land: concurrent editors raised until save p99 > 100 ms.
+bench-write: deps $(SERVER) $(WRITE_SPEED)
+	@loadtest/write-speed
+
+# The whole-stack crash storm, long version (make test runs 3 rounds).
+test-crash: deps all
+	WIKI_CRASH_ROUNDS=$${WIKI_CRASH_ROUNDS:-20} $(BUILD)/integration-tests -tc='Crash storm*'
 
 # The integration tests against a server built with AddressSanitizer and
 # UBSan (the workers' reports land in each stack's fcgi-error.log; a worker

@@ -82,7 +82,7 @@ std::unique_ptr<Stack> Stack::Start(const Options& options) {
   s->pid_ = pid;
 
   HttpClient client;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(45);
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
     if (::waitpid(pid, &status, WNOHANG) == pid) {
@@ -143,6 +143,18 @@ bool Stack::Stop() {
   }
   pid_ = -1;
   return exited && group_empty && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+void Stack::Crash() {
+  if (pid_ <= 0) return;
+  ::kill(-pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  // The group's other members are reparented to init: wait until the
+  // kernel has reaped them all, so their files are closed.
+  for (int i = 0; i < 250 && !(::kill(-pid_, 0) != 0 && errno == ESRCH); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  pid_ = -1;
 }
 
 std::vector<pid_t> Stack::WorkerPids() const {

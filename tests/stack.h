@@ -24,7 +24,7 @@ class Stack {
     std::string data_dir;  // reuse an existing data dir ("" = fresh)
   };
 
-  // Starts the stack and waits (at most 30 s) until it serves the article.
+  // Starts the stack and waits (at most 45 s) until it serves the article.
   // Returns nullptr, after printing the stack's log, if it does not come up.
   static std::unique_ptr<Stack> Start(const Options& options);
   static std::unique_ptr<Stack> Start() { return Start(Options()); }
@@ -36,6 +36,10 @@ class Stack {
   // the launcher exited by itself with status 0 and left no process of its
   // group behind.
   bool Stop();
+
+  // A crash of the whole stack: SIGKILL to every process of its group at
+  // once (launcher, nginx, supervisors, workers); nothing gets to clean up.
+  void Crash();
 
   std::string BaseUrl() const;     // http://127.0.0.1:<port>
   std::string ArticleUrl() const;  // BaseUrl()/wiki/Latest_plane_crash
