@@ -142,7 +142,24 @@ Result<std::string> ReadFileFrom(const std::string& path, off_t offset) {
 
 namespace {
 
+FsObserver* g_observer = nullptr;
+bool g_power_cut = false;
+
+// A step that changes the file system: refused once the power is cut.
+Status Step(FsObserver::Op op, const std::string& path) {
+  if (g_observer == nullptr) return Status::OK();
+  if (!g_power_cut && !g_observer->Before(op, path)) g_power_cut = true;
+  if (g_power_cut) return Status::IOError("simulated power cut at " + path);
+  return Status::OK();
+}
+
+void Synced(FsObserver::Op op, const std::string& path, int fd) {
+  if (g_observer != nullptr) g_observer->Synced(op, path, fd);
+}
+
 Status WriteAll(int fd, std::string_view data, const std::string& path) {
+  Status s = Step(FsObserver::Op::kWrite, path);
+  if (!s.ok()) return s;
   const char* p = data.data();
   size_t left = data.size();
   while (left > 0) {
@@ -157,10 +174,13 @@ Status WriteAll(int fd, std::string_view data, const std::string& path) {
   return Status::OK();
 }
 
-Status SyncFd(int fd, const std::string& path) {
+Status SyncFd(int fd, const std::string& path, FsObserver::Op op) {
+  Status s = Step(op, path);
+  if (!s.ok()) return s;
   while (::fsync(fd) != 0) {
     if (errno != EINTR) return ErrnoToStatus("fsync " + path, errno);
   }
+  Synced(op, path, op == FsObserver::Op::kFsyncFile ? fd : -1);
   return Status::OK();
 }
 
@@ -172,11 +192,16 @@ std::string TempName(const std::string& name) {
 
 }  // namespace
 
+void SetFsObserver(FsObserver* observer) {
+  g_observer = observer;
+  g_power_cut = false;
+}
+
 Status SyncDir(const std::string& dir) {
   int raw = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (raw < 0) return ErrnoToStatus("open dir " + dir, errno);
   UniqueFd fd(raw);
-  Status s = SyncFd(fd.get(), dir);
+  Status s = SyncFd(fd.get(), dir, FsObserver::Op::kFsyncDir);
   if (!s.ok()) return s;
   return fd.Close(dir);
 }
@@ -186,14 +211,18 @@ Status WriteFileAtomically(const std::string& dir, const std::string& name,
   const bool sync = durability == Durability::kSynced;
   const std::string final_path = dir + "/" + name;
   const std::string tmp_path = dir + "/" + TempName(name);
+  Status step = Step(FsObserver::Op::kCreate, tmp_path);
+  if (!step.ok()) return step;
   int raw =
       ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (raw < 0) return ErrnoToStatus("create " + tmp_path, errno);
   UniqueFd fd(raw);
 
   Status s = WriteAll(fd.get(), data, tmp_path);
-  if (s.ok() && sync) s = SyncFd(fd.get(), tmp_path);
+  if (s.ok() && sync)
+    s = SyncFd(fd.get(), tmp_path, FsObserver::Op::kFsyncFile);
   if (s.ok()) s = fd.Close(tmp_path);
+  if (s.ok()) s = Step(FsObserver::Op::kRename, final_path);
   if (s.ok() && ::rename(tmp_path.c_str(), final_path.c_str()) != 0) {
     s = ErrnoToStatus("rename to " + final_path, errno);
   }
@@ -207,12 +236,14 @@ Status WriteFileAtomically(const std::string& dir, const std::string& name,
 
 Status AppendDurably(const std::string& path, std::string_view data) {
   bool existed = ::access(path.c_str(), F_OK) == 0;
+  Status step = Step(FsObserver::Op::kCreate, path);
+  if (!step.ok()) return step;
   int raw =
       ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (raw < 0) return ErrnoToStatus("open " + path, errno);
   UniqueFd fd(raw);
   Status s = WriteAll(fd.get(), data, path);
-  if (s.ok()) s = SyncFd(fd.get(), path);
+  if (s.ok()) s = SyncFd(fd.get(), path, FsObserver::Op::kFsyncFile);
   if (s.ok()) s = fd.Close(path);
   if (s.ok() && !existed) {
     std::string dir = path.substr(0, path.rfind('/'));
@@ -222,12 +253,14 @@ Status AppendDurably(const std::string& path, std::string_view data) {
 }
 
 Status TruncateDurably(const std::string& path, off_t size) {
+  Status step = Step(FsObserver::Op::kTruncate, path);
+  if (!step.ok()) return step;
   int raw = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (raw < 0) return ErrnoToStatus("open " + path, errno);
   UniqueFd fd(raw);
   if (::ftruncate(fd.get(), size) != 0)
     return ErrnoToStatus("truncate " + path, errno);
-  Status s = SyncFd(fd.get(), path);
+  Status s = SyncFd(fd.get(), path, FsObserver::Op::kFsyncFile);
   if (!s.ok()) return s;
   return fd.Close(path);
 }
@@ -256,6 +289,8 @@ Result<std::vector<std::string>> ListDir(const std::string& dir) {
 }
 
 Status RemoveFile(const std::string& path) {
+  Status step = Step(FsObserver::Op::kUnlink, path);
+  if (!step.ok()) return step;
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
     return ErrnoToStatus("unlink " + path, errno);
   }

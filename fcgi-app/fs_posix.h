@@ -130,6 +130,33 @@ Status RemoveFile(const std::string& path);
 // fsync of a directory, making renames and creations in it durable.
 Status SyncDir(const std::string& dir);
 
+// Test seam for fault injection (in the manner of LevelDB's fault-injection
+// Env): an observer sees every step that changes the file system, before it
+// runs, and every fsync after it succeeded. When Before() returns false the
+// power is "cut" there: that step and every later one (until the observer
+// is replaced) fail with IOError without touching the disk, as if the
+// process had died; the observer can then rebuild the directories as a
+// power cut would leave them (only what was fsynced). nullptr in
+// production. Not thread-safe: set it while no other thread uses fs_posix.
+class FsObserver {
+ public:
+  enum class Op {
+    kCreate,     // a temp file (WriteFileAtomically) or a log (append)
+    kWrite,      // its data
+    kFsyncFile,  // fsync of a file
+    kRename,     // temp file over its final name (path = final name)
+    kFsyncDir,   // fsync of a directory (path = the directory)
+    kTruncate,
+    kUnlink,
+  };
+  virtual ~FsObserver() = default;
+  virtual bool Before(Op op, const std::string& path) = 0;
+  // After a successful fsync of `path` (kFsyncFile, with its descriptor) or
+  // of a directory (kFsyncDir, fd -1).
+  virtual void Synced(Op op, const std::string& path, int fd) = 0;
+};
+void SetFsObserver(FsObserver* observer);
+
 // Prefix of every temporary file WriteFileAtomically creates; start-up
 // recovery removes leftovers with this prefix.
 extern const char kTempPrefix[];
