@@ -34,7 +34,7 @@ INTEG     := $(BUILD)/integration-tests
 STORM     := $(BUILD)/editor-storm
 WRITE_SPEED := $(BUILD)/write-speed
 
-.PHONY: all deps run reload test test-crash test-asan bench bench-write storm-compare format clean
+.PHONY: all deps run reload test test-crash test-asan bench bench-write bench-rollout storm-compare format clean
 
 all: $(SERVER) $(UNIT) $(INTEG) $(STORM)
 
@@ -79,6 +79,11 @@ test: deps all
 bench: deps all $(WRITE_SPEED)
 	@loadtest/bench
 	@loadtest/write-speed
+	@loadtest/rollout-bench
+
+# A rollout and a rollback under a read flood and 10 edit attempts/s.
+bench-rollout: deps $(SERVER) $(STORM)
+	@loadtest/rollout-bench
 
 # How fast edits land: concurrent editors raised until save p99 > 100 ms.
 bench-write: deps $(SERVER) $(WRITE_SPEED)

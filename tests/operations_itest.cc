@@ -150,7 +150,15 @@ TEST_CASE("Rollout and rollback under reads and edits: 0 failed, 0 lost") {
   CHECK(WorkerBuilds(*stack) == std::vector<std::string>{new_id, new_id});
   const int reads_during = flood.Count(200) - reads_before;
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The rollback also carries a changed nginx configuration: nginx is
+  // reloaded (gracefully) under the same load.
+  std::ofstream(stack->run_dir() + "/wiki-site.conf", std::ios::app)
+      << "# changed by the rollout test\n";
   CHECK(Reload(*stack, stack->run_dir() + "/bin/article-server.prev") == 0);
+  const std::string log = testing::Slurp(stack->run_dir() + "/reload.log");
+  CHECK(log.find("nginx configuration unchanged, not reloaded") !=
+        std::string::npos);  // the first reload: only the binary changed
+  CHECK(log.find("; nginx reloaded") != std::string::npos);
   CHECK(WorkerBuilds(*stack) == std::vector<std::string>{old_id, old_id});
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
 
