@@ -414,4 +414,15 @@ Result<Form> ParseFormBody(std::string_view content_type,
                              SanitizeForMessage(media_type));
 }
 
+std::string TextareaToText(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '\r' && i + 1 < value.size() && value[i + 1] == '\n')
+      continue;
+    out += value[i];
+  }
+  return out;
+}
+
 }  // namespace wiki

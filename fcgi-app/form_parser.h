@@ -55,6 +55,11 @@ Result<Form> ParseMultipart(std::string_view content_type,
 Result<Form> ParseFormBody(std::string_view content_type,
                            std::string_view body);
 
+// A textarea's submitted value as the text the user saw: HTML's form
+// submission turns every line break into CRLF; this turns each CRLF back
+// into LF (a lone CR is kept).
+std::string TextareaToText(std::string_view value);
+
 }  // namespace wiki
 
 #endif  // WIKI_FORM_PARSER_H_

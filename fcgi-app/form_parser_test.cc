@@ -647,5 +647,22 @@ TEST_CASE("ParseMultipart handles a 6 MiB upload in linear time") {
   CHECK(got->fields[0].value == value);
 }
 
+TEST_CASE("TextareaToText: CRLF from form submission back to LF") {
+  struct Case {
+    std::string in, out;
+  } cases[] = {
+      {"", ""},
+      {"a\r\nb\r\n", "a\nb\n"},
+      {"a\nb", "a\nb"},
+      {"lone\rcr", "lone\rcr"},
+      {"\r\r\n", "\r\n"},
+      {"end\r", "end\r"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.in);
+    CHECK(TextareaToText(c.in) == c.out);
+  }
+}
+
 }  // namespace
 }  // namespace wiki

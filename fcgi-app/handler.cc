@@ -369,7 +369,12 @@ void Handler::HandlePost(const Request& req, Response* resp) {
   }
   if (!IsValidUtf8(summary))
     return reject(422, "The summary is not valid UTF-8.");
-  const std::string& mine = text_f->value;
+  // Browsers submit a textarea's line breaks as CRLF (HTML's form
+  // submission rules); the article keeps the LF the editor saw. A file
+  // part (`article`) is stored byte for byte.
+  const std::string mine = text_f == form->Find("text")
+                               ? TextareaToText(text_f->value)
+                               : text_f->value;
   if (mine.size() > config_.max_article_bytes) {
     return reject(413, "The article is larger than " +
                            std::to_string(config_.max_article_bytes) +

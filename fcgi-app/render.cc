@@ -20,8 +20,15 @@ constexpr const char kStyle[] =
     "table{border-collapse:collapse}td,th{border:1px solid #a2a9b1;"
     "padding:.2em .5em}"
     ".infobox{float:right;margin:0 0 1em 1em;background:#f8f9fa}"
-    "textarea{width:100%;font-family:monospace}"
-    "img{max-width:100%;height:auto}";
+    "textarea{width:100%;box-sizing:border-box;font-family:monospace}"
+    "input[type=text]{max-width:100%;box-sizing:border-box}"
+    "img{max-width:100%;height:auto}"
+    // Wide tables scroll inside their own box: the page itself never
+    // scrolls sideways, even at a phone's 375 px.
+    "#mw-content-text table,table.history{display:block;max-width:100%;"
+    "overflow-x:auto}"
+    "pre{overflow-x:auto}"
+    "@media (max-width:40em){.infobox{float:none;margin:0 0 1em}}";
 
 std::string Head(std::string_view page_title) {
   std::string out;
@@ -165,7 +172,9 @@ std::string Form(std::string_view title, uint64_t base, std::string_view text) {
          std::to_string(base) + "\">\n";
   // The newline after the start tag is eaten by the HTML parser; without
   // it, an article's own leading newline would be lost on the next save.
-  out += "<textarea name=\"text\" rows=\"30\" cols=\"100\">\n";
+  out +=
+      "<textarea name=\"text\" rows=\"30\" cols=\"100\" "
+      "aria-label=\"Article text (HTML)\">\n";
   out += HtmlEscape(text);
   out += "</textarea>\n";
   out +=
@@ -178,7 +187,8 @@ std::string Form(std::string_view title, uint64_t base, std::string_view text) {
 
 std::string ReadOnlyText(std::string_view heading, std::string_view text) {
   return "<h2>" + HtmlEscape(heading) +
-         "</h2>\n<textarea readonly rows=\"12\" cols=\"100\">\n" +
+         "</h2>\n<textarea readonly rows=\"12\" cols=\"100\" aria-label=\"" +
+         HtmlEscape(heading) + "\">\n" +
          HtmlEscape(text) + "</textarea>\n";
 }
 
