@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -97,9 +99,21 @@ TEST_CASE(
   const uint64_t before = RenderCount();
   std::vector<std::thread> threads;
   std::vector<const std::string*> seen(16);
+  // A start gate: every thread is running and waiting before any asks, so
+  // the requests really overlap (without it the first thread could finish
+  // building before the last one starts, and a per-thread build would pass).
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t waiting = seen.size();
   for (size_t i = 0; i < seen.size(); ++i) {
-    threads.emplace_back(
-        [&, i] { seen[i] = cache.Current(rev)->html_gz.bytes.get(); });
+    threads.emplace_back([&, i] {
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        if (--waiting == 0) cv.notify_all();
+        cv.wait(lock, [&] { return waiting == 0; });
+      }
+      seen[i] = cache.Current(rev)->html_gz.bytes.get();
+    });
   }
   for (auto& t : threads) t.join();
   CHECK(RenderCount() == before + 1);
