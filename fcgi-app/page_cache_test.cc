@@ -93,8 +93,10 @@ TEST_CASE(
     "page_cache: threads asking for a new revision at once build it once") {
   PageCache cache("Latest_plane_crash", "");
   std::string text;
-  for (int i = 0; i < 300; ++i)
-    text += "<p>paragraph " + std::to_string(i) + "</p>\n";
+  // Big enough (~1 MB) that building takes far longer than releasing the
+  // other threads from the gate: a build per thread cannot go unnoticed.
+  for (int i = 0; i < 30000; ++i)
+    text += "<p>paragraph " + std::to_string(i) + " of the article</p>\n";
   auto rev = MakeRevision(7, text);
   const uint64_t before = RenderCount();
   std::vector<std::thread> threads;
