@@ -28,7 +28,8 @@ class Stack {
     // WIKI_FAULT, see article_store.h).
     std::map<std::string, std::string> env;
     // Share of the requests in the access log that may be the app's own
-    // load shedding (503 + X-Wiki-Shed: 1) before Stop() calls it a failure.
+    // load shedding (503 + X-Wiki-Shed: 1; 2 more on any stack) before
+    // Stop() calls it a failure.
     double max_shed_share = 0.10;
     // Run the launcher (so nginx and the workers) as this user instead of
     // the test's; needs root. "" = as the test runs.
