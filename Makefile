@@ -97,7 +97,7 @@ test-crash: deps all
 # UBSan (the workers' reports land in each stack's fcgi-error.log; a worker
 # that trips one dies, and the tests see it).
 test-asan: deps all
-	$(MAKE) BUILD=$(BUILD)/asan CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	$(MAKE) BUILD=$(BUILD)/asan CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  $(BUILD)/asan/article-server
 	SERVER_BIN=$(CURDIR)/$(BUILD)/asan/article-server ASAN_OPTIONS=detect_leaks=0 \
 	  $(BUILD)/integration-tests

@@ -29,6 +29,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "fault.h"
+
 namespace wiki {
 
 namespace {
@@ -310,8 +312,11 @@ Result<RevisionMeta> ArticleStore::Commit(const std::string& author,
 
   s = WriteFileAtomically(revisions_dir_, rev_name, plan.text);
   if (!s.ok()) return s;
+  FaultPoint(kFaultRevisionFile);
   s = WriteFileAtomically(data_dir_, article_name_, plan.text);
+  if (s.ok()) FaultPoint(kFaultArticleFile);
   if (s.ok()) s = AppendDurably(log_path_, EncodeLogRecord(m));
+  if (s.ok()) FaultPoint(kFaultHistoryRecord);
   if (!s.ok()) {
     // Not acknowledged: put the previous revision back in place. If even
     // that fails, readers still serve it (hash check) and the next start

@@ -51,6 +51,9 @@ void Shed(Response* r) {
   Metrics::Global().CountShed();
   Error(r, 503, "The server is overloaded; retry in a second.");
   r->AddHeader("Retry-After", "1");
+  // Tells the app's deliberate 503 from nginx's (a dead or hung worker):
+  // tests and logs tolerate only this one.
+  r->AddHeader(kShedHeader, "1");
 }
 
 namespace {

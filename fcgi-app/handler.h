@@ -49,7 +49,9 @@ class Handler {
   const std::string article_path_;  // "/wiki/<title>"
 };
 
-// Fills `resp` with 503 + Retry-After for a request shed under overload.
+// Fills `resp` with 503 + Retry-After + `X-Wiki-Shed: 1` for a request shed
+// under overload. nginx's own 503 (no worker reachable) lacks the marker.
+inline constexpr char kShedHeader[] = "X-Wiki-Shed";
 void Shed(Response* resp);
 
 // Maps a store/validation Status to the HTTP status it should produce.

@@ -40,7 +40,7 @@ std::optional<uint64_t> Massager::ForRead(const RevisionMeta& meta,
   // ahead of it.
   std::unique_lock<std::timed_mutex> guard(mu_, std::defer_lock);
   if (shed_after_ms_ > 0 && queued_since_ms > 0) {
-    int64_t left_ms = queued_since_ms + shed_after_ms_ - NowMs();
+    int64_t left_ms = queued_since_ms + shed_after_ms_ - now_();
     if (left_ms <= 0 ||
         !guard.try_lock_for(std::chrono::milliseconds(left_ms))) {
       return std::nullopt;

@@ -40,8 +40,10 @@ int64_t NowMs();
 
 class Massager {
  public:
-  Massager(MassageMode mode, int n, int shed_after_ms)
-      : mode_(mode), n_(n), shed_after_ms_(shed_after_ms) {}
+  // `now` is the clock the shedding deadline is measured on (NowMs in the
+  // server; tests inject a fixed one so that no check depends on timing).
+  Massager(MassageMode mode, int n, int shed_after_ms, int64_t (*now)() = NowMs)
+      : mode_(mode), n_(n), shed_after_ms_(shed_after_ms), now_(now) {}
 
   // The massaged value to serve with a read of `meta`, or nullopt if the
   // request (queued since `queued_since_ms`, Unix ms; 0 = unknown) waited
@@ -60,6 +62,7 @@ class Massager {
   const MassageMode mode_;
   const int n_;
   const int shed_after_ms_;
+  int64_t (*const now_)();
   std::timed_mutex mu_;     // held while computing (one at a time)
   uint64_t cached_id_ = 0;  // revision whose value is cached, 0 = none
   uint64_t cached_value_ = 0;

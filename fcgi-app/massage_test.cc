@@ -48,13 +48,21 @@ TEST_CASE("massage: per-request computes every time") {
   CHECK(Metrics::Global().FibTotal() == before + 5);
 }
 
+// A clock that stands still, so the deadline arithmetic is exact.
+constexpr int64_t kNow = 1'700'000'000'000;
+int64_t FixedNow() { return kNow; }
+
 TEST_CASE("massage: a request queued past the deadline is shed") {
-  Massager m(MassageMode::kPerRequest, 10, 30);
+  Massager m(MassageMode::kPerRequest, 10, 30, FixedNow);
   RevisionMeta meta;
   meta.id = 1;
-  CHECK_FALSE(m.ForRead(meta, NowMs() - 1000).has_value());
-  CHECK(m.ForRead(meta, NowMs()).value() == 55);
+  CHECK_FALSE(m.ForRead(meta, kNow - 1000).has_value());
+  CHECK_FALSE(m.ForRead(meta, kNow - 30).has_value());  // at the deadline
+  CHECK(m.ForRead(meta, kNow - 29).value() == 55);      // 1 ms before it
+  CHECK(m.ForRead(meta, kNow).value() == 55);
   CHECK(m.ForRead(meta, 0).value() == 55);  // unknown queue time: serve
+  Massager never(MassageMode::kPerRequest, 10, 0, FixedNow);  // 0 = never
+  CHECK(never.ForRead(meta, kNow - 1000).value() == 55);
 }
 
 }  // namespace

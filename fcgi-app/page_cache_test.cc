@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -91,15 +93,29 @@ TEST_CASE(
     "page_cache: threads asking for a new revision at once build it once") {
   PageCache cache("Latest_plane_crash", "");
   std::string text;
-  for (int i = 0; i < 300; ++i)
-    text += "<p>paragraph " + std::to_string(i) + "</p>\n";
+  // Big enough (~1 MB) that building takes far longer than releasing the
+  // other threads from the gate: a build per thread cannot go unnoticed.
+  for (int i = 0; i < 30000; ++i)
+    text += "<p>paragraph " + std::to_string(i) + " of the article</p>\n";
   auto rev = MakeRevision(7, text);
   const uint64_t before = RenderCount();
   std::vector<std::thread> threads;
   std::vector<const std::string*> seen(16);
+  // A start gate: every thread is running and waiting before any asks, so
+  // the requests really overlap (without it the first thread could finish
+  // building before the last one starts, and a per-thread build would pass).
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t waiting = seen.size();
   for (size_t i = 0; i < seen.size(); ++i) {
-    threads.emplace_back(
-        [&, i] { seen[i] = cache.Current(rev)->html_gz.bytes.get(); });
+    threads.emplace_back([&, i] {
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        if (--waiting == 0) cv.notify_all();
+        cv.wait(lock, [&] { return waiting == 0; });
+      }
+      seen[i] = cache.Current(rev)->html_gz.bytes.get();
+    });
   }
   for (auto& t : threads) t.join();
   CHECK(RenderCount() == before + 1);

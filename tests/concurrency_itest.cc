@@ -241,39 +241,44 @@ TEST_CASE("Readers during an edit burst only see accepted revisions, whole") {
   struct Seen {
     long status;
     bool raw;
+    bool shed;  // the app's marked 503 (IsShed), nothing else
     uint64_t rev;
     uint64_t hash;
     std::string etag;
-    std::string retry_after;
   };
   constexpr int kReaders = 3, kWriters = 2, kEditsPerWriter = 15;
   std::vector<std::vector<Seen>> seen(kReaders);
+  // Readers run exactly while the writers do: all start together, and a
+  // reader starts no request after the last writer finished, so every
+  // counted read overlapped the burst.
   std::atomic<int> writers_left{kWriters};
-  const auto start = Clock::now();
+  StartGate gate(kReaders + kWriters);
 
   std::vector<std::thread> threads;
   for (int r = 0; r < kReaders; ++r) {
     threads.emplace_back([&, r] {
       HttpClient c;
-      for (int i = 0;; ++i) {
-        if (writers_left == 0 && Clock::now() - start > std::chrono::seconds(3))
-          break;
+      c.Get(url + "?action=raw");  // connect before the start line
+      gate.ArriveAndWait();
+      for (int i = 0; writers_left > 0; ++i) {
         const bool raw = (i + r) % 2 == 0;
         auto resp = c.Get(raw ? url + "?action=raw" : url);
         if (!resp.ok()) {
-          seen[r].push_back({-1, raw, 0, 0, "", ""});
+          seen[r].push_back({-1, raw, false, 0, 0, ""});
           continue;
         }
         const std::string content = raw ? resp->body : PageContent(resp->body);
-        seen[r].push_back({resp->status, raw, ToId(resp->Header("x-revision")),
-                           HashBytes(content), resp->Header("etag"),
-                           resp->Header("retry-after")});
+        seen[r].push_back({resp->status, raw, testing::IsShed(*resp),
+                           ToId(resp->Header("x-revision")), HashBytes(content),
+                           resp->Header("etag")});
       }
     });
   }
   for (int w = 0; w < kWriters; ++w) {
     threads.emplace_back([&, w] {
       HttpClient c;
+      c.Get(url + "?action=raw");
+      gate.ArriveAndWait();
       for (int i = 0; i < kEditsPerWriter; ++i) {
         std::string body =
             Article("burst-w" + std::to_string(w) + "-" + std::to_string(i),
@@ -301,8 +306,8 @@ TEST_CASE("Readers during an edit burst only see accepted revisions, whole") {
   for (int r = 0; r < kReaders; ++r) {
     uint64_t last = 0;
     for (const Seen& s : seen[r]) {
-      if (s.status == 503 && !s.retry_after.empty()) {
-        ++shed;  // load shedding is allowed; it carries Retry-After
+      if (s.shed) {
+        ++shed;  // the app's load shedding, bounded below
         continue;
       }
       if (s.status != 200) {
@@ -328,7 +333,11 @@ TEST_CASE("Readers during an edit burst only see accepted revisions, whole") {
   }
   INFO("reads " << reads << ", shed " << shed << ", bad statuses " << bad);
   INFO("stack logs: " << StackLogs(stack));
-  CHECK(reads > 50);
+  // 30 edits of 20-125 paragraphs, each a GET + PUT at least, against
+  // three readers in a loop: far more than 30 reads fit in the burst.
+  CHECK(reads > 30);
+  // Shedding is allowed, within a stated share: at most 1 read in 10.
+  CHECK(shed * 10 <= reads + shed);
   CHECK(bad_status == 0);
   CHECK(unknown == 0);
   CHECK(torn == 0);
@@ -462,7 +471,7 @@ std::set<pid_t> KillAndAwaitRestart(Stack* stack, pid_t victim,
                                     size_t workers) {
   REQUIRE(::kill(victim, SIGKILL) == 0);
   std::set<pid_t> now;
-  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
   while (Clock::now() < deadline) {
     now = WorkerPids(stack->run_dir());
     if (Dead(victim) && now.size() == workers && now.count(victim) == 0) break;
@@ -501,11 +510,25 @@ TEST_CASE(
   const std::string url = stack->ArticleUrl();
   const std::set<pid_t> original = WorkerPids(stack->run_dir());
   REQUIRE(original.size() == 2);  // Options().workers
+  // This test kills two workers; what was in flight on them gets nginx's
+  // 503 (at most the writer's one request per kill, plus a stale upstream
+  // connection or two).
+  stack->ExpectWorkerDeaths(2);
+  stack->ExpectUpstreamErrors(4);
 
   // A writer keeps editing while workers die under it.
   std::atomic<bool> stop{false};
   std::map<uint64_t, std::string> acked;
+  std::atomic<int> acked_count{0};
   int failed_writes = 0;
+  // Progress is awaited, not assumed from a sleep: a slow (sanitizer) build
+  // lands fewer edits per second, never none.
+  auto await_acks = [&](int n) {
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (acked_count < n && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return acked_count >= n;
+  };
   std::thread writer([&] {
     HttpClient c;
     for (int i = 0; !stop; ++i) {
@@ -516,12 +539,13 @@ TEST_CASE(
       auto r = Put(c, url, body, cur.etag);
       if (r.ok() && r->status == 200) {
         acked[ToId(r->Header("x-revision"))] = body;
+        ++acked_count;
       } else {
         ++failed_writes;  // the outcome of an edit cut off by a kill is unknown
       }
     }
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(await_acks(2));  // edits land before the first kill
 
   // 1. Kill one worker; once it is gone the other one answers everything.
   HttpClient client;
@@ -543,12 +567,13 @@ TEST_CASE(
   served = CountServed(client, url, 20, &failures);
   INFO("after the second kill:\n" << failures);
   CHECK(served == 20);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const int after_kills = acked_count;
+  CHECK(await_acks(after_kills + 2));  // and on the restarted workers
   stop = true;
   writer.join();
 
   INFO("acknowledged " << acked.size() << ", failed " << failed_writes);
-  CHECK(acked.size() >= 5);
+  CHECK(acked.size() >= 4);
   CHECK(failed_writes <= 2);  // at most the edit in flight at each kill
   CheckOldRevisions(client, url, acked);
   Raw cur = GetRaw(client, url);
@@ -684,6 +709,7 @@ TEST_CASE("A full disk answers 507 and leaves the article untouched" *
   } unmount{dir.path()};
   auto stack = StartOn(dir.path());
   REQUIRE(stack != nullptr);
+  stack->ExpectStatus(507);
   const std::string url = stack->ArticleUrl();
   HttpClient client;
   const std::string previous = Article("before-full", 3);
@@ -732,6 +758,15 @@ TEST_CASE("A full disk answers 507 and leaves the article untouched" *
   CHECK(retry->status == 200);
   CHECK(ToId(retry->Header("x-revision")) == prev_id + 1);  // no gap
   CHECK(GetRaw(client, url).body == big);
+  CHECK(stack->Stop());
+}
+
+// Last in this file (doctest runs a file's cases in order): the stack the
+// cases above shared must stop clean, with no unmarked 5xx, crash or
+// sanitizer report in its logs.
+TEST_CASE("The shared stack of the concurrency tests stops clean") {
+  Stack* stack = SharedStack();
+  REQUIRE(stack != nullptr);
   CHECK(stack->Stop());
 }
 

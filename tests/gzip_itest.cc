@@ -86,6 +86,7 @@ TEST_CASE("gzip: nginx sends the precompressed cache files") {
   auto s = Stack::Start(o);
   REQUIRE(s);
   CheckGzipContract(*s);
+  CHECK(s->Stop());
 }
 
 TEST_CASE(
@@ -95,6 +96,7 @@ TEST_CASE(
   auto s = Stack::Start(o);
   REQUIRE(s);
   CheckGzipContract(*s);
+  CHECK(s->Stop());
 }
 
 }  // namespace

@@ -59,12 +59,15 @@ uint64_t ToId(const std::string& s) {
   return std::strtoull(s.c_str(), nullptr, 10);
 }
 
+bool IsShed(const HttpResponse& r) {
+  return r.status == 503 && r.Header("retry-after") == "1" &&
+         r.Header("x-wiki-shed") == "1";
+}
+
 Result<HttpResponse> GetRetrying(HttpClient& client, const std::string& url) {
   for (int i = 0;; ++i) {
     auto r = client.Get(url);
-    if (i == 20 || !r.ok() || r->status != 503 ||
-        r->Header("retry-after").empty())
-      return r;
+    if (i == 20 || !r.ok() || !IsShed(*r)) return r;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }

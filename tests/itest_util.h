@@ -20,10 +20,16 @@ namespace testing {
 // A revision id from a header such as X-Revision; 0 unless all digits.
 uint64_t ToId(const std::string& s);
 
+// True for the app's own load shedding: 503 + Retry-After + X-Wiki-Shed: 1.
+// nginx's 503 for a dead or hung worker has no marker and is a failure.
+bool IsShed(const HttpResponse& r);
+
 // GET, waiting out load shedding as a real client would: a read may be
-// answered 503 + Retry-After when it queued too long (shed_after_ms), which
-// on a busy 2-core machine happens now and then. Up to 20 retries, 50 ms
-// apart.
+// answered with the app's marked 503 (IsShed) when it queued too long
+// (shed_after_ms), which on a busy 2-core machine happens now and then. Up
+// to 20 retries, 50 ms apart. Any other answer, nginx's unmarked 503
+// included, is returned as it is. (Stack::Stop bounds how many reads may
+// have been shed.)
 Result<HttpResponse> GetRetrying(HttpClient& client, const std::string& url);
 
 // An article's ?action=raw answer; all zero/empty if the request failed.

@@ -141,6 +141,7 @@ TEST_CASE("Rollout and rollback under reads and edits: 0 failed, 0 lost") {
   REQUIRE(old_id != new_id);
   CHECK(WorkerBuilds(*stack) == std::vector<std::string>{old_id, old_id});
 
+  stack->ExpectWorkerDeaths(4);  // two rollouts of two workers
   ReadFlood flood(stack->ArticleUrl(), 4);
   Editor editor(stack->ArticleUrl());
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -179,6 +180,9 @@ TEST_CASE(
   options.wiki_set = "server.shed_after_ms=0";
   auto stack = Stack::Start(options);
   REQUIRE(stack);
+  // Three kills; nginx logs the requests they cut off (and retried).
+  stack->ExpectWorkerDeaths(3);
+  stack->ExpectUpstreamErrors(1);
   ReadFlood flood(stack->ArticleUrl(), 4);
   Editor editor(stack->ArticleUrl());
   for (int round = 0; round < 3; ++round) {

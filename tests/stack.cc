@@ -2,9 +2,12 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <doctest/doctest.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -40,7 +43,43 @@ int FreeLoopbackPort() {
   return port;
 }
 
+namespace {
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(line);
+  return out;
+}
+
+bool Has(const std::string& s, const char* what) {
+  return s.find(what) != std::string::npos;
+}
+
+}  // namespace
+
 std::unique_ptr<Stack> Stack::Start(const Options& options) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    bool port_taken = false;
+    std::unique_ptr<Stack> s = StartAttempt(options, &port_taken);
+    if (s != nullptr || !port_taken) return s;
+    std::fprintf(stderr, "stack: port taken meanwhile; another port\n");
+  }
+  return nullptr;
+}
+
+// One start attempt. Sets *port_taken if the launcher gave up because the
+// port was in use (another process took it after FreeLoopbackPort()).
+std::unique_ptr<Stack> Stack::StartAttempt(const Options& options,
+                                           bool* port_taken) {
   std::unique_ptr<Stack> s(new Stack());
   char tmpl[] = "/tmp/wiki-itest-XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) return nullptr;
@@ -51,17 +90,32 @@ std::unique_ptr<Stack> Stack::Start(const Options& options) {
     s->data_dir_ = options.data_dir;
     s->own_data_dir_ = false;
   }
+  s->max_shed_share_ = options.max_shed_share;
   s->port_ = FreeLoopbackPort();
   const std::string log = s->run_dir_ + "/stack.log";
+  uid_t uid = 0;
+  gid_t gid = 0;
+  if (!options.user.empty()) {  // looked up before fork, not in the child
+    const passwd* pw = ::getpwnam(options.user.c_str());
+    if (pw == nullptr) return nullptr;
+    uid = pw->pw_uid;
+    gid = pw->pw_gid;
+    if (::chown(s->run_dir_.c_str(), uid, gid) != 0) return nullptr;
+  }
 
   pid_t pid = ::fork();
   if (pid < 0) return nullptr;
   if (pid == 0) {
     ::setpgid(0, 0);  // one group: Stop() can reach every descendant
-    // If the test binary dies without its destructors (crash, timeout),
-    // the launcher gets SIGTERM and stops the stack itself.
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (!options.user.empty() && (::setgroups(0, nullptr) != 0 ||
+                                  ::setgid(gid) != 0 || ::setuid(uid) != 0)) {
+      ::_exit(126);
+    }
+    // If the test binary dies without its destructors (crash, timeout),
+    // the launcher gets SIGTERM and stops the stack itself. (Set after
+    // setuid, which clears it.)
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (fd >= 0) {
       ::dup2(fd, 1);
       ::dup2(fd, 2);
@@ -74,6 +128,8 @@ std::unique_ptr<Stack> Stack::Start(const Options& options) {
     ::setenv("WIKI_SET", options.wiki_set.c_str(), 1);
     ::setenv("ACCESS_LOG", "on", 1);
     ::unsetenv("SERVER_CPUS");
+    for (const auto& [key, value] : options.env)
+      ::setenv(key.c_str(), value.c_str(), 1);
     ::execl("/bin/bash", "bash", "conf/wikistack", "run",
             static_cast<char*>(nullptr));
     ::_exit(127);
@@ -91,27 +147,44 @@ std::unique_ptr<Stack> Stack::Start(const Options& options) {
     }
     // The launcher says it is serving only after its own readiness probe,
     // so no request of its own lands after this returns.
-    std::ifstream in(log);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (text.str().find("wikistack: serving") != std::string::npos) {
+    if (ReadAll(log).find("wikistack: serving") != std::string::npos) {
       auto r = client.Get(s->ArticleUrl() + "?action=raw");
       if (r.ok() && r->status == 200) return s;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  std::ifstream in(log);
-  std::cerr << "stack did not come up; " << log << ":\n" << in.rdbuf() << "\n";
+  const std::string text =
+      ReadAll(log) + ReadAll(s->run_dir_ + "/nginx-error.log");
+  if (s->pid_ < 0 &&
+      (Has(text, "is already in use") || Has(text, "Address already in use"))) {
+    *port_taken = true;
+    s->RemoveDirs();
+    return nullptr;
+  }
+  std::cerr << "stack did not come up; " << log << ":\n" << text << "\n";
   return nullptr;
 }
 
 Stack::~Stack() {
-  Stop();
+  if (pid_ > 0 && !Stop()) {
+    std::string report;
+    for (const std::string& p : problems_) report += p + "\n";
+    if (doctest::is_running_in_test) {
+      const std::string message = "the stack did not stop clean:\n" + report;
+      ADD_FAIL_CHECK_AT(__FILE__, __LINE__, message);
+    } else {
+      std::fprintf(stderr, "stack: did not stop clean after the tests:\n%s",
+                   report.c_str());
+      std::fflush(stderr);
+      std::_Exit(3);
+    }
+  }
   RemoveDirs();
 }
 
 bool Stack::Stop() {
   if (pid_ <= 0) return false;
+  problems_.clear();
   ::kill(pid_, SIGTERM);
   int status = 0;
   bool exited = false;
@@ -124,8 +197,12 @@ bool Stack::Stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (!exited) {
+    problems_.push_back("the launcher did not exit within 15 s of SIGTERM");
     ::kill(-pid_, SIGKILL);
     ::waitpid(pid_, &status, 0);
+  } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    problems_.push_back("the launcher exited with status " +
+                        std::to_string(status));
   }
   // What the launcher started, it must have stopped: after it exits, no
   // process of its group may be left (a little grace for exits in flight).
@@ -136,13 +213,80 @@ bool Stack::Stop() {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (!group_empty) {
-    std::fprintf(
-        stderr, "stack: processes left in group %d after the launcher exited\n",
-        static_cast<int>(pid_));
+    problems_.push_back("processes left in group " + std::to_string(pid_) +
+                        " after the launcher exited");
     ::kill(-pid_, SIGKILL);
   }
   pid_ = -1;
-  return exited && group_empty && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  for (std::string& p : LogProblems()) problems_.push_back(std::move(p));
+  for (const std::string& p : problems_)
+    std::fprintf(stderr, "stack %s: %s\n", run_dir_.c_str(), p.c_str());
+  return problems_.empty();
+}
+
+std::vector<std::string> Stack::LogProblems() const {
+  std::vector<std::string> problems;
+  auto add = [&](const std::string& file, const std::string& what) {
+    if (problems.size() < 40) problems.push_back(file + ": " + what);
+  };
+
+  // access.log (format "wiki" in nginx.conf): ... "request" status bytes
+  // request_time upstream_time upstream_status shed=<X-Wiki-Shed>
+  long requests = 0, shed = 0;
+  int upstream_budget = expected_upstream_errors_;
+  for (const std::string& line : Lines(ReadAll(run_dir_ + "/access.log"))) {
+    size_t q = line.rfind('"');
+    if (q == std::string::npos) continue;
+    std::istringstream rest(line.substr(q + 1));
+    int status = 0;
+    rest >> status;
+    const bool marked = Has(line, " shed=1");
+    ++requests;
+    if (status < 500) continue;
+    if (status == 503 && marked) {
+      ++shed;
+    } else if (expected_statuses_.count(status) != 0) {
+    } else if ((status == 502 || status == 503 || status == 504) &&
+               upstream_budget > 0) {
+      --upstream_budget;
+    } else {
+      add("access.log", "unexpected " + std::to_string(status) + ": " + line);
+    }
+  }
+  // The share, plus 2 so that a stack that served a dozen requests on a
+  // busy machine is not failed by one slow start-up read.
+  if (static_cast<double>(shed) >
+      max_shed_share_ * static_cast<double>(requests) + 2) {
+    add("access.log", std::to_string(shed) + " of " + std::to_string(requests) +
+                          " requests shed, more than the allowed share");
+  }
+
+  int deaths = 0;
+  for (const std::string& line : Lines(ReadAll(run_dir_ + "/fcgi-error.log"))) {
+    if (Has(line, "died, respawn") || Has(line, "died to often")) {
+      if (++deaths > expected_deaths_)
+        add("fcgi-error.log", "worker died: " + line);
+    } else if (Has(line, "Sanitizer") || Has(line, "runtime error") ||
+               Has(line, "unexpected") || Has(line, "terminate called") ||
+               Has(line, "Segmentation") || Has(line, "Aborted") ||
+               Has(line, "exited on signal")) {
+      add("fcgi-error.log", line);
+    }
+  }
+
+  for (const std::string& line :
+       Lines(ReadAll(run_dir_ + "/nginx-error.log"))) {
+    const bool serious = Has(line, "[error]") || Has(line, "[crit]") ||
+                         Has(line, "[alert]") || Has(line, "[emerg]");
+    if (!serious || Has(line, "setrlimit") ||
+        Has(line, "client intended to send too large body") ||
+        Has(line, "access forbidden by rule")) {  // tests ask for 413, 403
+      continue;
+    }
+    if (Has(line, "upstream") && expected_upstream_errors_ > 0) continue;
+    add("nginx-error.log", line);
+  }
+  return problems;
 }
 
 void Stack::Crash() {

@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -15,6 +16,23 @@
 
 namespace wiki {
 namespace testing {
+
+namespace {
+bool g_skipped = false;  // test cases run one at a time
+}  // namespace
+
+void Skip(const std::string& reason) {
+  g_skipped = true;
+  std::printf("SKIPPED: %s: %s\n",
+              doctest::getContextOptions()->currentTest->m_name,
+              reason.c_str());
+  std::fflush(stdout);
+}
+
+namespace internal {
+void ResetSkip() { g_skipped = false; }
+bool Skipped() { return g_skipped; }
+}  // namespace internal
 
 TempDir::TempDir(const std::string& prefix) {
   std::string tmpl = "/tmp/" + prefix + "-XXXXXX";

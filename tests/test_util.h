@@ -44,6 +44,16 @@ std::string Gunzip(const std::string& gz);
 // The entry names in `dir`, sorted; empty if it cannot be listed.
 std::vector<std::string> Names(const std::string& dir);
 
+// Marks the running test case as skipped (printed as "SKIPPED: <case>:
+// <reason>" and counted as skipped, not passed, in the closing line) when a
+// precondition the test cannot create is missing. The caller returns after.
+void Skip(const std::string& reason);
+
+namespace internal {  // for tests/doctest_main.cc
+void ResetSkip();
+bool Skipped();
+}  // namespace internal
+
 // The names in `dir` (sorted) that start with kTempPrefix (fs_posix.h): the
 // temp files a durable write leaves behind if it is cut short.
 std::vector<std::string> TempFiles(const std::string& dir);

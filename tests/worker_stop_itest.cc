@@ -61,6 +61,7 @@ TEST_CASE(
   auto before = stack->WorkerPids();
   REQUIRE(before.size() == 2);
 
+  stack->ExpectWorkerDeaths(1);  // multiwatch logs every exit as a death
   ReadFlood flood(stack->ArticleUrl(), 6);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   const int ok_before_stop = flood.Count(200);
@@ -93,6 +94,7 @@ TEST_CASE("SIGTERM to each worker in turn, twice over: 0 failed reads") {
   auto pids = stack->WorkerPids();
   REQUIRE(pids.size() == 2);
 
+  stack->ExpectWorkerDeaths(4);
   ReadFlood flood(stack->ArticleUrl(), 6);
   std::vector<pid_t> stopped;
   // Four stops in quick succession: also more than multiwatch's default
