@@ -45,6 +45,9 @@ struct Metrics::Slot {
   std::atomic<uint64_t> shed;
   std::atomic<uint64_t> render_count;
   std::atomic<uint64_t> render_ns;
+  std::atomic<uint64_t> front_failures;
+  std::atomic<uint64_t> front_publish_count;  // after commits
+  std::atomic<uint64_t> front_publish_ns;
 };
 
 struct Metrics::Shared {
@@ -126,6 +129,14 @@ void Metrics::ObserveRender(double seconds) {
                              std::memory_order_relaxed);
 }
 
+void Metrics::CountFrontPublish(bool ok, double seconds) {
+  if (!ok) slot_->front_failures.fetch_add(1, std::memory_order_relaxed);
+  if (!ok || seconds < 0) return;
+  slot_->front_publish_count.fetch_add(1, std::memory_order_relaxed);
+  slot_->front_publish_ns.fetch_add(static_cast<uint64_t>(seconds * 1e9),
+                                    std::memory_order_relaxed);
+}
+
 namespace {
 
 template <typename F>
@@ -202,6 +213,24 @@ std::string Metrics::Render(uint64_t current_revision) const {
       "# TYPE wiki_render_seconds summary\n";
   out += std::string("wiki_render_seconds_sum ") + line + "\n";
   out += "wiki_render_seconds_count " + std::to_string(rc) + "\n";
+  emit("wiki_front_publish_failures_total", "counter",
+       "Front-cache publishes that failed (reads then go to the app).",
+       std::to_string(Sum(
+           slots, n,
+           [](const Slot& s) -> const auto& { return s.front_failures; })));
+  uint64_t pc = Sum(
+      slots, n,
+      [](const Slot& s) -> const auto& { return s.front_publish_count; });
+  uint64_t pns = Sum(
+      slots, n,
+      [](const Slot& s) -> const auto& { return s.front_publish_ns; });
+  std::snprintf(line, sizeof(line), "%.9f", static_cast<double>(pns) / 1e9);
+  out +=
+      "# HELP wiki_front_publish_seconds From an edit's commit to nginx "
+      "serving it.\n"
+      "# TYPE wiki_front_publish_seconds summary\n";
+  out += std::string("wiki_front_publish_seconds_sum ") + line + "\n";
+  out += "wiki_front_publish_seconds_count " + std::to_string(pc) + "\n";
   return out;
 }
 
