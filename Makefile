@@ -23,6 +23,7 @@ INTEG_SRCS:= $(wildcard tests/*_itest.cc) tests/doctest_main.cc tests/stack.cc \
              tests/test_util.cc tests/itest_util.cc \
              loadtest/http_client.cc loadtest/storm.cc
 STORM_SRCS:= loadtest/editor_storm.cc loadtest/storm.cc loadtest/http_client.cc
+PROBE_SRCS:= loadtest/front_probe.cc loadtest/http_client.cc
 
 obj = $(patsubst %.cc,$(BUILD)/%.o,$(1))
 
@@ -31,10 +32,11 @@ SERVER    := $(BUILD)/article-server
 UNIT      := $(BUILD)/unit-tests
 INTEG     := $(BUILD)/integration-tests
 STORM     := $(BUILD)/editor-storm
+PROBE     := $(BUILD)/front-probe
 
-.PHONY: all deps run test test-asan bench storm-compare format clean
+.PHONY: all deps run test test-asan bench bench-front storm-compare format clean
 
-all: $(SERVER) $(UNIT) $(INTEG) $(STORM)
+all: $(SERVER) $(UNIT) $(INTEG) $(STORM) $(PROBE)
 
 deps:
 	@conf/install-deps.sh
@@ -58,6 +60,9 @@ $(INTEG): $(call obj,$(INTEG_SRCS)) $(APP_LIB)
 $(STORM): $(call obj,$(STORM_SRCS)) $(APP_LIB)
 	$(CXX) $(CXXFLAGS) $^ $(LIBS) $(CURL_LIBS) -o $@
 
+$(PROBE): $(call obj,$(PROBE_SRCS)) $(APP_LIB)
+	$(CXX) $(CXXFLAGS) $^ $(LIBS) $(CURL_LIBS) -o $@
+
 # Foreground: nginx + spawn-fcgi/multiwatch workers; Ctrl-C stops them all.
 run: deps all
 	@exec conf/wikistack run
@@ -67,6 +72,11 @@ test: deps all
 
 bench: deps all
 	@loadtest/bench
+	@loadtest/bench-front
+
+# The default stack (front cache) against static nginx, edits landing.
+bench-front: deps all
+	@loadtest/bench-front
 
 # The integration tests against a server built with AddressSanitizer and
 # UBSan (the workers' reports land in each stack's fcgi-error.log; a worker
