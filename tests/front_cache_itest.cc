@@ -18,9 +18,11 @@
 #include <thread>
 #include <vector>
 
+#include "front_pages.h"
 #include "gzip.h"
 #include "http_client.h"
 #include "itest_util.h"
+#include "revision.h"
 #include "stack.h"
 #include "test_util.h"
 
@@ -179,6 +181,55 @@ TEST_CASE("front cache: per-request massaging bypasses it") {
     CHECK(Send(client, "GET", s->ArticleUrl(), "").status == 200);
   }
   CHECK(RequestsAnswered(client, *s) - before >= 3);
+  CHECK(s->Stop());
+}
+
+TEST_CASE("front cache: a failed publish keeps the edit and reads current") {
+  Stack::Options o;
+  o.wiki_set = "server.shed_after_ms=0";
+  auto s = Stack::Start(o);
+  REQUIRE(s);
+  HttpClient client;
+  const std::string url = s->ArticleUrl();
+  HttpResponse raw = Send(client, "GET", url + "?action=raw", "");
+  const uint64_t rev = ToId(raw.Header("x-revision"));
+  const std::string fib = raw.Header("x-fibonacci");
+  const std::string text = raw.body + "<p>publish fails</p>\n";
+  // A non-empty directory where this revision's directory must go: the
+  // rename into place fails (ENOTEMPTY).
+  RevisionMeta meta;
+  meta.id = rev + 1;
+  meta.hash = HashBytes(text);
+  const std::string pages = s->data_dir() + "/pages/";
+  const std::string name =
+      FrontPages::DirName(meta, std::strtoull(fib.c_str(), nullptr, 10));
+  std::filesystem::create_directories(pages + name + "/blocker");
+
+  auto put = Put(client, url, text, raw.Header("etag"));
+  REQUIRE(put.ok());
+  CHECK(put->status == 200);  // the edit is durable all the same
+  for (const char* q : {"", "?action=raw"}) {
+    for (const char* ae : {"", "gzip"}) {
+      CHECK(ToId(Send(client, "GET", url + q, ae).Header("x-revision")) ==
+            rev + 1);
+    }
+  }
+  auto m = client.Get(s->BaseUrl() + "/metrics");
+  REQUIRE(m.ok());
+  CHECK(m->body.find("wiki_front_publish_failures_total 0") ==
+        std::string::npos);
+  CHECK(testing::Slurp(s->run_dir() + "/fcgi-error.log")
+            .find("front_cache: publishing (commit) failed") !=
+        std::string::npos);
+  // Once the obstacle is gone the backstop publishes it (within 0.5 s).
+  std::filesystem::remove_all(pages + name);
+  std::string target;
+  for (int i = 0; i < 40 && target != name; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    target = std::filesystem::read_symlink(pages + "current").string();
+  }
+  CHECK(target == name);
+  CHECK(ToId(Send(client, "GET", url, "").Header("x-revision")) == rev + 1);
   CHECK(s->Stop());
 }
 
