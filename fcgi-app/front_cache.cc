@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -113,7 +114,9 @@ bool FrontCache::UpToDate() {
   // The name without its massaged value: "<id>-<hash16>-".
   std::string prefix = FrontPages::DirName((*rev)->meta, 0);
   prefix.pop_back();
-  return front_.CurrentName().rfind(prefix, 0) == 0;
+  // ... and its directory exists (nginx cannot resolve a dangling link).
+  return front_.CurrentName().rfind(prefix, 0) == 0 &&
+         ::access((front_.dir() + "/current/r-gz").c_str(), F_OK) == 0;
 }
 
 void FrontCache::Backstop() {

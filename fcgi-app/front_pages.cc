@@ -163,17 +163,17 @@ Status FrontPages::Sync(const Source& source, std::string* published) {
   if (!snap.ok()) return snap.status();
   const std::string name = DirName(snap->meta, snap->fib);
   if (published != nullptr) *published = name;
-  if (CurrentName() == name) return Status::OK();
   struct stat st;
-  Status s;
   const std::string path = dir_ + "/" + name;
-  // An existing directory of this name holds the same bytes (the name is
-  // the revision id and content hash) unless it is a leftover from another
-  // data dir; rewrite it unless it is complete.
-  if (::stat((path + "/r-gz").c_str(), &st) != 0 ||
-      static_cast<size_t>(st.st_size) != snap->raw_gz.size()) {
-    s = WriteRevisionDir(name, *snap);
-  }
+  // A directory of this name holds the same bytes (the name is the revision
+  // id and content hash) if it is complete: directories appear whole, but
+  // one may have been deleted by hand, and a link to a missing directory
+  // would make nginx fail every front-cached read.
+  const bool complete = ::stat((path + "/r-gz").c_str(), &st) == 0 &&
+                        static_cast<size_t>(st.st_size) == snap->raw_gz.size();
+  if (complete && CurrentName() == name) return Status::OK();
+  Status s;
+  if (!complete) s = WriteRevisionDir(name, *snap);
   if (s.ok()) s = PointCurrentAt(name);
   if (s.ok()) Prune(snap->meta.id);
   if (!s.ok() && published != nullptr) *published = CurrentName();

@@ -94,6 +94,14 @@ TEST_CASE("FrontPages: Init, Sync, Disable") {
   REQUIRE(::stat((dir + "/p").c_str(), &st) == 0);
   CHECK(st.st_mtime != Meta(3, 0).time_ms / 1000);
 
+  // The directory deleted under the link: written again.
+  for (const char* f : {"p", "p-gz", "r", "r-gz"}) {
+    REQUIRE(::unlink((tmp / ("pages/" + name + "/" + f)).c_str()) == 0);
+  }
+  REQUIRE(::rmdir((tmp / ("pages/" + name)).c_str()) == 0);
+  REQUIRE(front.Sync(SourceOf(&id)).ok());
+  CHECK(Slurp(dir + "/p") == "page of 3");
+
   REQUIRE(front.Disable().ok());
   CHECK(front.CurrentName() == "off");
   id = 4;
