@@ -44,9 +44,9 @@ void FrontCache::Start() {
     }
     return;
   }
-  // Another worker may have published it already (the name check spares
-  // this worker the massaging of an imported revision).
-  if (!UpToDate()) Publish("start", false);
+  // Always, even if `current` names the current revision: after a crash its
+  // (never fsynced) files may be short; Sync checks them.
+  Publish("start", false);
   // The backstop thread takes no signals: the server's stop signals are
   // for the one thread that sigwait()s for them (fcgi_server.cc), and this
   // thread starts before they are blocked.

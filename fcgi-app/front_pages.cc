@@ -169,8 +169,16 @@ Status FrontPages::Sync(const Source& source, std::string* published) {
   // id and content hash) if it is complete: directories appear whole, but
   // one may have been deleted by hand, and a link to a missing directory
   // would make nginx fail every front-cached read.
-  const bool complete = ::stat((path + "/r-gz").c_str(), &st) == 0 &&
-                        static_cast<size_t>(st.st_size) == snap->raw_gz.size();
+  // Sizes are checked too: the files are not fsynced, so a crash can leave
+  // them short (data=ordered ext4 writes a new file's data before its size).
+  bool complete = true;
+  for (const auto& f : {std::make_pair("p", snap->page.size()),
+                        std::make_pair("p-gz", snap->page_gz.size()),
+                        std::make_pair("r", snap->raw.size()),
+                        std::make_pair("r-gz", snap->raw_gz.size())}) {
+    complete = complete && ::stat((path + "/" + f.first).c_str(), &st) == 0 &&
+               static_cast<size_t>(st.st_size) == f.second;
+  }
   if (complete && CurrentName() == name) return Status::OK();
   Status s;
   if (!complete) s = WriteRevisionDir(name, *snap);

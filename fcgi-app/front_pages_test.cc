@@ -94,6 +94,10 @@ TEST_CASE("FrontPages: Init, Sync, Disable") {
   REQUIRE(::stat((dir + "/p").c_str(), &st) == 0);
   CHECK(st.st_mtime != Meta(3, 0).time_ms / 1000);
 
+  // A file cut short (a crash; nothing is fsynced): written again.
+  Spit(tmp / ("pages/" + name + "/p-gz"), "pagegz");
+  REQUIRE(front.Sync(SourceOf(&id)).ok());
+  CHECK(Slurp(dir + "/p-gz") == "pagegz of 3");
   // The directory deleted under the link: written again.
   for (const char* f : {"p", "p-gz", "r", "r-gz"}) {
     REQUIRE(::unlink((tmp / ("pages/" + name + "/" + f)).c_str()) == 0);
