@@ -24,6 +24,7 @@ INTEG_SRCS:= $(wildcard tests/*_itest.cc) tests/doctest_main.cc tests/stack.cc \
              tests/test_util.cc tests/itest_util.cc \
              loadtest/http_client.cc loadtest/storm.cc
 STORM_SRCS:= loadtest/editor_storm.cc loadtest/storm.cc loadtest/http_client.cc
+PROBE_SRCS:= loadtest/front_probe.cc loadtest/http_client.cc
 
 obj = $(patsubst %.cc,$(BUILD)/%.o,$(1))
 
@@ -33,10 +34,11 @@ UNIT      := $(BUILD)/unit-tests
 INTEG     := $(BUILD)/integration-tests
 STORM     := $(BUILD)/editor-storm
 WRITE_SPEED := $(BUILD)/write-speed
+PROBE     := $(BUILD)/front-probe
 
-.PHONY: all deps run reload test test-crash test-asan bench bench-write bench-rollout storm-compare format clean
+.PHONY: all deps run reload test test-crash test-asan bench bench-front bench-write bench-rollout storm-compare format clean
 
-all: $(SERVER) $(UNIT) $(INTEG) $(STORM)
+all: $(SERVER) $(UNIT) $(INTEG) $(STORM) $(PROBE)
 
 deps:
 	@conf/install-deps.sh
@@ -63,6 +65,9 @@ $(STORM): $(call obj,$(STORM_SRCS)) $(APP_LIB)
 $(WRITE_SPEED): $(call obj,loadtest/write_speed.cc loadtest/http_client.cc) $(APP_LIB)
 	$(CXX) $(CXXFLAGS) $^ $(LIBS) $(CURL_LIBS) -o $@
 
+$(PROBE): $(call obj,$(PROBE_SRCS)) $(APP_LIB)
+	$(CXX) $(CXXFLAGS) $^ $(LIBS) $(CURL_LIBS) -o $@
+
 # Foreground: nginx + spawn-fcgi/multiwatch workers; Ctrl-C stops them all.
 run: deps all
 	@exec conf/wikistack run
@@ -78,6 +83,7 @@ test: deps all
 
 bench: deps all $(WRITE_SPEED)
 	@loadtest/bench
+	@loadtest/bench-front
 	@loadtest/write-speed
 	@loadtest/rollout-bench
 
@@ -92,6 +98,10 @@ bench-write: deps $(SERVER) $(WRITE_SPEED)
 # The whole-stack crash storm, long version (make test runs 3 rounds).
 test-crash: deps all
 	WIKI_CRASH_ROUNDS=$${WIKI_CRASH_ROUNDS:-20} $(BUILD)/integration-tests -tc='Crash storm*'
+
+# The default stack (front cache) against static nginx, edits landing.
+bench-front: deps all
+	@loadtest/bench-front
 
 # The integration tests against a server built with AddressSanitizer and
 # UBSan (the workers' reports land in each stack's fcgi-error.log; a worker

@@ -106,7 +106,10 @@ Handler::Handler(const Config& config, ArticleStore* store)
       pages_(config.title, config.accel_redirect_prefix.empty()
                                ? ""
                                : config.data_dir + "/cache"),
-      article_path_("/wiki/" + config.title) {}
+      front_(config, store, &pages_, &massager_),
+      article_path_("/wiki/" + config.title) {
+  front_.Start();
+}
 
 void Handler::Handle(const Request& req, Response* resp) {
   if (req.path == "/metrics") return HandleMetrics(req, resp);
@@ -288,6 +291,7 @@ void Handler::HandlePut(const Request& req, Response* resp) {
   auto current = store_->Current();
   if (current.ok() &&
       !IfMatchMatches(req.if_match, (*current)->meta.RawETag())) {
+    front_.Refresh();  // the tag may come from a front left behind
     metrics.CountEdit(EditOutcome::kStale);
     Error(resp, 412,
           "The article changed since that ETag; download ?action=raw again and "
@@ -329,6 +333,7 @@ void Handler::HandlePut(const Request& req, Response* resp) {
                  "The edit could not be saved; the article is unchanged.");
   }
   metrics.CountEdit(EditOutcome::kClean);
+  front_.AfterCommit(*committed);  // before the acknowledgment
   resp->status = 200;
   resp->AddHeader("Content-Type", "text/plain; charset=utf-8");
   resp->AddHeader("ETag", committed->RawETag());
@@ -513,6 +518,7 @@ void Handler::HandlePost(const Request& req, Response* resp) {
                  "The edit could not be saved; the article is unchanged.");
   }
   metrics.CountEdit(merged ? EditOutcome::kMerged : EditOutcome::kClean);
+  front_.AfterCommit(*committed);  // before the acknowledgment
   resp->status = 303;
   resp->AddHeader("Location", article_path_);
   resp->AddHeader("X-Revision", std::to_string(committed->id));

@@ -23,6 +23,7 @@
 #include "article_store.h"
 #include "config.h"
 #include "form_parser.h"
+#include "front_cache.h"
 #include "http.h"
 #include "massage.h"
 #include "page_cache.h"
@@ -46,6 +47,7 @@ class Handler {
   ArticleStore* const store_;
   Massager massager_;
   PageCache pages_;
+  FrontCache front_;                // after pages_ and massager_, which it uses
   const std::string article_path_;  // "/wiki/<title>"
 };
 

@@ -23,7 +23,10 @@ constexpr int kStatuses[] = {200, 303, 304, 400, 404, 405, 409, 412,
                              413, 415, 422, 428, 500, 503, 507};
 constexpr int kNumStatuses = sizeof(kStatuses) / sizeof(kStatuses[0]) + 1;
 constexpr int kNumSlots = 256;
-constexpr uint64_t kMagic = 0x77696b696d657431ULL;  // "wikimet1"
+// Names the layout of Shared: change it whenever Slot changes. Builds with
+// different layouts can run side by side during a rollout; each keeps its
+// counters in a file of its own (see Attach).
+constexpr uint64_t kMagic = 0x77696b696d657432ULL;  // "wikimet2"
 
 const char* OutcomeName(int i) {
   static const char* kNames[] = {"clean", "merged",   "conflict",
@@ -48,6 +51,9 @@ struct Metrics::Slot {
   std::atomic<uint64_t> shed;
   std::atomic<uint64_t> render_count;
   std::atomic<uint64_t> render_ns;
+  std::atomic<uint64_t> front_failures;
+  std::atomic<uint64_t> front_publish_count;  // after commits
+  std::atomic<uint64_t> front_publish_ns;
 };
 
 struct Metrics::Shared {
@@ -134,6 +140,13 @@ Metrics& Metrics::Global() {
 
 Status Metrics::Attach(const std::string& path) {
   auto shared = MapShared<Shared>(path, kMagic);
+  if (!shared.ok() && shared.status().code() == Status::Code::kCorruption) {
+    // Another layout (an older or newer build, mid-rollout) owns `path`.
+    char suffix[24];
+    std::snprintf(suffix, sizeof(suffix), ".%016llx",
+                  static_cast<unsigned long long>(kMagic));
+    shared = MapShared<Shared>(path + suffix, kMagic);
+  }
   if (!shared.ok()) return shared.status();
   Slot* slot = Claim((*shared)->slots, kNumSlots);
   if (slot == nullptr) {
@@ -175,6 +188,14 @@ void Metrics::ObserveRender(double seconds) {
   slot_->render_count.fetch_add(1, std::memory_order_relaxed);
   slot_->render_ns.fetch_add(static_cast<uint64_t>(seconds * 1e9),
                              std::memory_order_relaxed);
+}
+
+void Metrics::CountFrontPublish(bool ok, double seconds) {
+  if (!ok) slot_->front_failures.fetch_add(1, std::memory_order_relaxed);
+  if (!ok || seconds < 0) return;
+  slot_->front_publish_count.fetch_add(1, std::memory_order_relaxed);
+  slot_->front_publish_ns.fetch_add(static_cast<uint64_t>(seconds * 1e9),
+                                    std::memory_order_relaxed);
 }
 
 namespace {
@@ -253,6 +274,24 @@ std::string Metrics::Render(uint64_t current_revision) const {
       "# TYPE wiki_render_seconds summary\n";
   out += std::string("wiki_render_seconds_sum ") + line + "\n";
   out += "wiki_render_seconds_count " + std::to_string(rc) + "\n";
+  emit("wiki_front_publish_failures_total", "counter",
+       "Front-cache publishes that failed (reads then go to the app).",
+       std::to_string(Sum(
+           slots, n,
+           [](const Slot& s) -> const auto& { return s.front_failures; })));
+  uint64_t pc = Sum(
+      slots, n,
+      [](const Slot& s) -> const auto& { return s.front_publish_count; });
+  uint64_t pns = Sum(
+      slots, n,
+      [](const Slot& s) -> const auto& { return s.front_publish_ns; });
+  std::snprintf(line, sizeof(line), "%.9f", static_cast<double>(pns) / 1e9);
+  out +=
+      "# HELP wiki_front_publish_seconds From an edit's commit to nginx "
+      "serving it.\n"
+      "# TYPE wiki_front_publish_seconds summary\n";
+  out += std::string("wiki_front_publish_seconds_sum ") + line + "\n";
+  out += "wiki_front_publish_seconds_count " + std::to_string(pc) + "\n";
   out +=
       "# HELP wiki_worker_build_info The build each live worker runs.\n"
       "# TYPE wiki_worker_build_info gauge\n";

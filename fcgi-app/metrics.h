@@ -45,6 +45,9 @@ class Metrics {
   void CountFib();
   void CountShed();
   void ObserveRender(double seconds);
+  // One front-cache publish (front_cache.h): failed or not, and the time
+  // from its commit to `current` naming it (< 0: not after a commit).
+  void CountFrontPublish(bool ok, double commit_to_publish_seconds);
 
   // Sum over all slots, as Prometheus text exposition format 0.0.4.
   // `current_revision` is reported as a gauge; every live worker as

@@ -88,7 +88,14 @@ std::vector<uint64_t> Descending(uint64_t newest) {
 
 void CheckServes(Stack* stack, uint64_t rev, const std::string& body) {
   HttpClient client;
+  // The edit was never acknowledged, so the front cache may show the
+  // previous revision until a worker publishes the current one (at its
+  // start, or the backstop within 0.5 s).
   Raw cur = GetRaw(client, stack->ArticleUrl());
+  for (int i = 0; i < 100 && cur.rev != rev; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    cur = GetRaw(client, stack->ArticleUrl());
+  }
   CHECK(cur.status == 200);
   CHECK(cur.rev == rev);
   CHECK(cur.body == body);

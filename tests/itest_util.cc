@@ -10,14 +10,19 @@ namespace wiki {
 namespace testing {
 
 ReadFlood::ReadFlood(const std::string& article_url, int threads) {
+  // The current page and raw text are served by nginx from the front cache;
+  // the old revisions and the history reach the workers. Each thread cycles
+  // through all of them, so a flood always loads the app too.
+  const std::vector<std::string> targets = {
+      article_url, article_url + "?oldid=1", article_url + "?action=raw",
+      article_url + "?action=raw&oldid=1",
+      article_url + "?action=history&format=json"};
   for (int i = 0; i < threads; ++i) {
-    threads_.emplace_back([this, article_url, i] {
+    threads_.emplace_back([this, targets, i] {
       HttpClient client;
       client.set_timeout_ms(15000);
-      const std::string target =
-          i % 2 ? article_url + "?action=raw" : article_url;
-      while (!stop_.load()) {
-        auto r = client.Get(target);
+      for (size_t n = static_cast<size_t>(i); !stop_.load(); ++n) {
+        auto r = client.Get(targets[n % targets.size()]);
         long status = r.ok() ? r->status : 0;
         std::lock_guard<std::mutex> l(mu_);
         ++by_status_[status];

@@ -53,8 +53,10 @@ Result<HttpResponse> Put(HttpClient& client, const std::string& url,
 // empty if the request or the JSON failed.
 std::vector<uint64_t> HistoryIds(HttpClient& client, const std::string& url);
 
-// Readers that GET the reader page and the raw text in a loop until told
-// to stop, counting every answer by status (0 = transport failure).
+// Readers that GET the reader page, the raw text, old revisions and the
+// history in a loop until told to stop (so both nginx's front cache and the
+// workers serve them), counting every answer by status (0 = transport
+// failure).
 class ReadFlood {
  public:
   ReadFlood(const std::string& article_url, int threads);

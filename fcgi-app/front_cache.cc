@@ -1,0 +1,133 @@
+#include "front_cache.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "metrics.h"
+
+namespace wiki {
+
+FrontCache::FrontCache(const Config& config, ArticleStore* store,
+                       PageCache* pages, Massager* massager)
+    : enabled_(config.massage == MassageMode::kPerRevision),
+      store_(store),
+      pages_(pages),
+      massager_(massager),
+      front_(config.data_dir + "/pages") {}
+
+FrontCache::~FrontCache() {
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (backstop_.joinable()) backstop_.join();
+}
+
+void FrontCache::Start() {
+  Status s = front_.Init();
+  if (!s.ok()) {
+    std::fprintf(stderr, "front_cache: %s\n", s.ToString().c_str());
+  }
+  if (!enabled_) {
+    if (front_.CurrentName() != "off") {
+      s = front_.Disable();
+      if (!s.ok()) {
+        Metrics::Global().CountFrontPublish(false, 0);
+        std::fprintf(stderr, "front_cache: cannot turn off: %s\n",
+                     s.ToString().c_str());
+      }
+    }
+    return;
+  }
+  // Always, even if `current` names the current revision: after a crash its
+  // (never fsynced) files may be short; Sync checks them.
+  Publish("start", false);
+  // The backstop thread takes no signals: the server's stop signals are
+  // for the one thread that sigwait()s for them (fcgi_server.cc), and this
+  // thread starts before they are blocked.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  backstop_ = std::thread([this] { Backstop(); });
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+void FrontCache::AfterCommit(const RevisionMeta& committed) {
+  (void)committed;  // the store's current revision is it or newer
+  if (enabled_) Publish("commit", true);
+}
+
+void FrontCache::Refresh() {
+  if (enabled_ && !UpToDate()) Publish("refresh", false);
+}
+
+void FrontCache::Publish(const char* why, bool after_commit) {
+  const auto start = std::chrono::steady_clock::now();
+  auto source = [this]() -> Result<FrontPages::Snapshot> {
+    auto rev = store_->Current();
+    if (!rev.ok()) return rev.status();
+    auto fib = massager_->ForRead((*rev)->meta, 0);
+    if (!fib) return Status::IOError("no massaged value");
+    auto page = pages_->Current(*rev);
+    if (!page->html.bytes || !page->html_gz.bytes || !page->raw_gz.bytes) {
+      return Status::IOError("a representation could not be built");
+    }
+    FrontPages::Snapshot snap;
+    snap.meta = (*rev)->meta;
+    snap.fib = *fib;
+    snap.page = *page->html.bytes;
+    snap.page_gz = *page->html_gz.bytes;
+    snap.raw = (*rev)->text;
+    snap.raw_gz = *page->raw_gz.bytes;
+    snap.keep = std::make_shared<
+        std::pair<RevisionPtr, std::shared_ptr<const PageCache::Page>>>(*rev,
+                                                                        page);
+    return snap;
+  };
+  Status s = front_.Sync(source);
+  // Commit point to publish: what an acknowledgment waits for.
+  const double seconds = after_commit
+                             ? std::chrono::duration<double>(
+                                   std::chrono::steady_clock::now() - start)
+                                   .count()
+                             : -1;
+  Metrics::Global().CountFrontPublish(s.ok(), seconds);
+  if (s.ok()) return;
+  std::fprintf(stderr, "front_cache: publishing (%s) failed: %s\n", why,
+               s.ToString().c_str());
+  // Nothing older may be served: send every read to the app meanwhile.
+  Status off = front_.Disable();
+  if (!off.ok()) {
+    std::fprintf(stderr, "front_cache: cannot turn off: %s\n",
+                 off.ToString().c_str());
+  }
+}
+
+bool FrontCache::UpToDate() {
+  auto rev = store_->Current();
+  if (!rev.ok()) return true;  // nothing better to publish
+  // The name without its massaged value: "<id>-<hash16>-".
+  std::string prefix = FrontPages::DirName((*rev)->meta, 0);
+  prefix.pop_back();
+  // ... and its directory exists (nginx cannot resolve a dangling link).
+  return front_.CurrentName().rfind(prefix, 0) == 0 &&
+         ::access((front_.dir() + "/current/r-gz").c_str(), F_OK) == 0;
+}
+
+void FrontCache::Backstop() {
+  std::unique_lock<std::mutex> guard(mu_);
+  while (!stop_) {
+    wake_.wait_for(guard, std::chrono::milliseconds(kBackstopMs));
+    if (stop_) break;
+    guard.unlock();
+    if (!UpToDate()) Publish("backstop", false);
+    guard.lock();
+  }
+}
+
+}  // namespace wiki

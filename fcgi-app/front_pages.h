@@ -1,0 +1,103 @@
+// front_pages: the current revision's reader page and raw article as static
+// files that nginx sends without asking the app (the front cache).
+//
+// Layout, under <data_dir>/pages/:
+//   <id>-<hash16>-<fib>/p, p-gz, r, r-gz   one revision's page and raw
+//                                          bytes, identity and gzip;
+//                                          immutable once renamed into place
+//   current -> <id>-<hash16>-<fib>         symlink: what nginx serves
+//   off/                                   empty; current -> off sends every
+//                                          read to the app
+//   .lock                                  flock shared by the publishers
+//
+// The directory name carries everything nginx must put in the headers that
+// is not in the file (nginx/wiki-site.conf): X-Revision, the strong ETags
+// ("p<id>-<hash16>", "r<id>-<hash16>", plus "-gz"), X-Fibonacci; the files'
+// mtime is the revision's commit time (Last-Modified).
+//
+// Why this is never stale after an acknowledgment: Sync builds the new
+// directory completely, then swaps `current` with rename(2) (atomic) and only
+// then returns; the editor's acknowledgment is sent after that. nginx
+// resolves the symlink once per request (realpath, no open-file cache) and
+// from then on names the immutable directory, so a read that starts after
+// the acknowledgment resolves to that revision or a later one, and its body
+// and headers come from one revision. Publishers serialise on .lock and
+// each reads the store's current revision while holding it (see Sync), so
+// `current` only moves forward: a slow publisher cannot put an older
+// revision back. No fsync: after a crash, the workers
+// publish the current revision again at start.
+//
+// Thread-safety: any number of FrontPages (threads, processes) may share a
+// directory; all methods are thread-safe. Failure: Status, nothing thrown.
+#ifndef WIKI_FRONT_PAGES_H_
+#define WIKI_FRONT_PAGES_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "revision.h"
+#include "status.h"
+
+namespace wiki {
+
+class FrontPages {
+ public:
+  // Directories of revisions more than this far behind the published one are
+  // removed: a request resolves `current` and opens the files within
+  // microseconds, so these are only a margin (and nginx falls back to the app
+  // if a file is gone anyway).
+  static constexpr uint64_t kKeepRevisions = 16;
+
+  // `pages_dir` is <data_dir>/pages.
+  explicit FrontPages(std::string pages_dir);
+
+  // Creates the directory, off/ and, if missing, current -> off.
+  Status Init();
+
+  // One revision as it is to be published. `keep` owns the bytes.
+  struct Snapshot {
+    RevisionMeta meta;
+    uint64_t fib = 0;  // the massaged value (X-Fibonacci)
+    std::string_view page, page_gz, raw, raw_gz;
+    std::shared_ptr<const void> keep;
+  };
+  // Returns the store's current revision. Called with the publishers' lock
+  // held, so what it returns is at least as new as anything published
+  // before (commits are durable before they are published).
+  using Source = std::function<Result<Snapshot>()>;
+
+  // Makes `current` name the revision `source` returns, writing its
+  // directory first if needed; OK without writing if it already does.
+  // Old revisions' directories and leftovers of interrupted publishers are
+  // removed. `*published` (if given) gets the name `current` points to.
+  Status Sync(const Source& source, std::string* published = nullptr);
+
+  // Points `current` at off/: every read goes to the app. Used when a
+  // revision could not be published, so that nothing older is served; the
+  // next successful Sync turns the front cache on again.
+  Status Disable();
+
+  // The name `current` points to ("off", "<id>-<hash16>-<fib>"), "" if none.
+  std::string CurrentName() const;
+
+  // "<id>-<hash16>-<fib>".
+  static std::string DirName(const RevisionMeta& meta, uint64_t fib);
+  // The revision id in a DirName; 0 for anything else ("off").
+  static uint64_t IdOf(std::string_view dir_name);
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  Status WriteRevisionDir(const std::string& name, const Snapshot& snap);
+  Status PointCurrentAt(const std::string& name);
+  void Prune(uint64_t newest_id);
+
+  const std::string dir_;
+};
+
+}  // namespace wiki
+
+#endif  // WIKI_FRONT_PAGES_H_
