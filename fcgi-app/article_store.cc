@@ -23,21 +23,12 @@
 // at once and a partial record is cut off.
 #include "article_store.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 
 namespace wiki {
 
 namespace {
-
-int64_t NowMs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 bool ParseRevisionFileName(const std::string& name, uint64_t* id) {
   const std::string suffix = ".html";
@@ -45,13 +36,8 @@ bool ParseRevisionFileName(const std::string& name, uint64_t* id) {
       name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
     return false;
   }
-  std::string digits = name.substr(0, name.size() - suffix.size());
-  if (digits.empty() || digits.size() > 19 ||
-      digits.find_first_not_of("0123456789") != std::string::npos) {
-    return false;
-  }
-  *id = std::strtoull(digits.c_str(), nullptr, 10);
-  return true;
+  return ParseRevisionId(
+      std::string_view(name).substr(0, name.size() - suffix.size()), id);
 }
 
 Status RemoveTempFiles(const std::string& dir) {
