@@ -3,10 +3,16 @@
 #   make run     install what is missing, build, serve on 127.0.0.1:$(PORT)
 #   make test    unit tests + integration tests against the real stack
 #   make bench   capacity benchmarks (separate from tests; takes minutes)
+#
+# Each goal builds only what it needs (make run: the server alone), in
+# parallel on every core unless -j is given on the command line.
+
+MAKEFLAGS += -j$(shell nproc) --no-print-directory
 
 CXX      ?= g++
 CXXFLAGS ?= -O2 -g
-CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -MMD -MP
+# Always used, whatever CXXFLAGS says (make test-asan replaces CXXFLAGS).
+WIKI_CXXFLAGS := -std=c++17 -Wall -Wextra -Werror -MMD -MP
 CPPFLAGS += -Ifcgi-app -Iloadtest -Itests
 LIBS      = -lfcgi -linih -lgumbo -lgit2 -lz -lpthread
 CURL_LIBS = -lcurl
@@ -23,6 +29,7 @@ INTEG_SRCS:= $(wildcard tests/*_itest.cc) tests/doctest_main.cc tests/stack.cc \
              tests/test_util.cc tests/itest_util.cc \
              loadtest/http_client.cc loadtest/storm.cc
 STORM_SRCS:= loadtest/editor_storm.cc loadtest/storm.cc loadtest/http_client.cc
+FIB_SRCS  := loadtest/fib_time.cc
 
 obj = $(patsubst %.cc,$(BUILD)/%.o,$(1))
 
@@ -31,17 +38,20 @@ SERVER    := $(BUILD)/article-server
 UNIT      := $(BUILD)/unit-tests
 INTEG     := $(BUILD)/integration-tests
 STORM     := $(BUILD)/editor-storm
+FIB_TIME  := $(BUILD)/fib-time
 
 .PHONY: all deps run test test-asan bench storm-compare format clean
 
-all: $(SERVER) $(UNIT) $(INTEG) $(STORM)
+all: $(SERVER) $(UNIT) $(INTEG) $(STORM) $(FIB_TIME)
 
+# Installs missing packages. An order-only prerequisite of every object, so
+# that no compiler starts (in any -j order) before the headers are there.
 deps:
 	@conf/install-deps.sh
 
-$(BUILD)/%.o: %.cc
+$(BUILD)/%.o: %.cc | deps
 	@mkdir -p $(dir $@)
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+	$(CXX) $(CPPFLAGS) $(WIKI_CXXFLAGS) $(CXXFLAGS) -c $< -o $@
 
 $(APP_LIB): $(call obj,$(APP_SRCS))
 	ar rcs $@ $^
@@ -58,27 +68,32 @@ $(INTEG): $(call obj,$(INTEG_SRCS)) $(APP_LIB)
 $(STORM): $(call obj,$(STORM_SRCS)) $(APP_LIB)
 	$(CXX) $(CXXFLAGS) $^ $(LIBS) $(CURL_LIBS) -o $@
 
+# The massaging step timed alone (make bench).
+$(FIB_TIME): $(call obj,$(FIB_SRCS)) $(APP_LIB)
+	$(CXX) $(CXXFLAGS) $^ $(LIBS) -o $@
+
 # Foreground: nginx + spawn-fcgi/multiwatch workers; Ctrl-C stops them all.
-run: deps all
+run: $(SERVER) | deps
 	@exec conf/wikistack run
 
-test: deps all
+# The integration tests start conf/wikistack with build/article-server.
+test: $(SERVER) $(UNIT) $(INTEG) | deps
 	@tests/run-all
 
-bench: deps all
+bench: $(SERVER) $(STORM) $(FIB_TIME) | deps
 	@loadtest/bench
 
 # The integration tests against a server built with AddressSanitizer and
 # UBSan (the workers' reports land in each stack's fcgi-error.log; a worker
 # that trips one dies, and the tests see it).
-test-asan: deps all
+test-asan: $(INTEG) | deps
 	$(MAKE) BUILD=$(BUILD)/asan CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	  $(BUILD)/asan/article-server
 	SERVER_BIN=$(CURDIR)/$(BUILD)/asan/article-server ASAN_OPTIONS=detect_leaks=0 \
 	  $(BUILD)/integration-tests
 
 # The default editor storm against merge = word, line and off, side by side.
-storm-compare: deps all
+storm-compare: $(SERVER) $(STORM) | deps
 	@loadtest/storm-compare
 
 format:
