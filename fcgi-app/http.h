@@ -67,6 +67,10 @@ bool IfMatchMatches(std::string_view header, std::string_view etag);
 // Header-value helpers shared by every parser of request headers. ASCII
 // only on purpose: header tokens are ASCII, and <cctype> would consult the
 // process locale.
+inline char AsciiLower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+std::string AsciiLower(std::string_view s);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Without leading and trailing spaces and tabs (RFC 9110 "OWS").
 std::string_view TrimOws(std::string_view s);
