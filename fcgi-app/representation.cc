@@ -9,7 +9,11 @@ Representation ChooseRepresentation(PageCache* pages, const RevisionPtr& rev,
   rep.rev = rev;
   rep.raw = raw;
   if (rev->meta.id == current_id && (!raw || accepts_gzip)) {
+    // Null if `rev` was superseded meanwhile: then it is sent like an old
+    // revision.
     rep.page = pages->Current(rev);
+  }
+  if (rep.page != nullptr) {
     if (accepts_gzip) {
       const PageCache::Body& gz = raw ? rep.page->raw_gz : rep.page->html_gz;
       if (gz.bytes) rep.body = &gz;  // null if compressing failed

@@ -2,8 +2,9 @@
 //
 // A read of the current revision is answered from the page cache: the
 // reader page, or the page / raw article gzipped when the client accepts
-// gzip (made once per revision). Old revisions are rarer: their raw bytes
-// come from the store, their page is rendered per request, never gzipped.
+// gzip (made once per revision). Old revisions (and a revision superseded
+// while the request ran) are rarer: their raw bytes come from the store,
+// their page is rendered per request, never gzipped.
 // Each representation has its own strong ETag. The body is handed to nginx
 // as an X-Accel-Redirect to an immutable file when there is one and the
 // server is configured for it, else sent by the app (shared, not copied).
