@@ -110,6 +110,28 @@ Status ArticleStore::RefreshLogLocked() {
   return Status::OK();
 }
 
+namespace {
+
+// Drops a torn tail of the history log: a record without its newline was
+// never acknowledged (the fsync that would acknowledge it did not return).
+Status DropTornTail(const std::string& log_path) {
+  auto log_data = ReadFile(log_path);
+  if (!log_data.ok()) {
+    return log_data.status().code() == Status::Code::kNotFound
+               ? Status::OK()
+               : log_data.status();
+  }
+  size_t end = log_data->rfind('\n');
+  size_t keep = end == std::string::npos ? 0 : end + 1;
+  if (keep == log_data->size()) return Status::OK();
+  std::fprintf(stderr,
+               "article_store: dropping torn history tail (%zu bytes)\n",
+               log_data->size() - keep);
+  return TruncateDurably(log_path, static_cast<off_t>(keep));
+}
+
+}  // namespace
+
 Status ArticleStore::Recover() {
   auto lock = FileLock::Acquire(lock_path_, FileLock::Mode::kExclusive);
   if (!lock.ok()) return lock.status();
@@ -124,22 +146,8 @@ Status ArticleStore::Recover() {
   }
   if (!s.ok()) return s;
 
-  // Drop a torn tail: a record without its newline was never acknowledged
-  // (the fsync that would acknowledge it did not return).
-  auto log_data = ReadFile(log_path_);
-  if (log_data.ok()) {
-    size_t end = log_data->rfind('\n');
-    size_t keep = end == std::string::npos ? 0 : end + 1;
-    if (keep != log_data->size()) {
-      std::fprintf(stderr,
-                   "article_store: dropping torn history tail (%zu bytes)\n",
-                   log_data->size() - keep);
-      s = TruncateDurably(log_path_, static_cast<off_t>(keep));
-      if (!s.ok()) return s;
-    }
-  } else if (log_data.status().code() != Status::Code::kNotFound) {
-    return log_data.status();
-  }
+  s = DropTornTail(log_path_);
+  if (!s.ok()) return s;
   s = RefreshLogLocked();
   if (!s.ok()) return s;
 
