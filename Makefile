@@ -7,7 +7,10 @@
 # Each goal builds only what it needs (make run: the server alone), in
 # parallel on every core unless -j is given on the command line.
 
-MAKEFLAGS += -j$(shell nproc) --no-print-directory
+ifeq ($(MAKELEVEL),0)
+MAKEFLAGS += -j$(shell nproc)
+endif
+MAKEFLAGS += --no-print-directory
 
 CXX      ?= g++
 CXXFLAGS ?= -O2 -g
