@@ -6,7 +6,10 @@
 // Submit runs these phases, in this order:
 //   1. preconditions: the request says which revision it edits (If-Match for
 //      PUT, base_revision for a form), else kPreconditionRequired. Checks
-//      that must run before any validation or merging belong here.
+//      that must run before any validation or merging belong here (a form
+//      body is decoded by the handler before Submit; a check that must
+//      precede even that, such as Origin, belongs at the top of
+//      Handler::HandlePost, answered through RespondToEdit too).
 //   2. validation: summary, size, markup (CheckArticle) -> kRejected.
 //   3. preparation against the revision that is current now, outside the
 //      write lock: a stale If-Match is kStale at once (revisions only move
