@@ -4,10 +4,19 @@
 #   make reload  roll a new build into the running stack, zero failed requests
 #   make test    unit tests + integration tests against the real stack
 #   make bench   capacity benchmarks (separate from tests; takes minutes)
+#
+# Each goal builds only what it needs (make run: the server alone), in
+# parallel on every core unless -j is given on the command line.
+
+ifeq ($(MAKELEVEL),0)
+MAKEFLAGS += -j$(shell nproc)
+endif
+MAKEFLAGS += --no-print-directory
 
 CXX      ?= g++
 CXXFLAGS ?= -O2 -g
-CXXFLAGS += -std=c++17 -Wall -Wextra -Werror -MMD -MP
+# Always used, whatever CXXFLAGS says (make test-asan replaces CXXFLAGS).
+WIKI_CXXFLAGS := -std=c++17 -Wall -Wextra -Werror -MMD -MP
 CPPFLAGS += -Ifcgi-app -Iloadtest -Itests
 LIBS      = -lfcgi -linih -lgumbo -lgit2 -lz -lpthread
 CURL_LIBS = -lcurl
@@ -25,6 +34,8 @@ INTEG_SRCS:= $(wildcard tests/*_itest.cc) tests/doctest_main.cc tests/stack.cc \
              loadtest/http_client.cc loadtest/storm.cc
 STORM_SRCS:= loadtest/editor_storm.cc loadtest/storm.cc loadtest/http_client.cc
 PROBE_SRCS:= loadtest/front_probe.cc loadtest/http_client.cc
+FIB_SRCS  := loadtest/fib_time.cc
+WRITE_SPEED_SRCS := loadtest/write_speed.cc loadtest/http_client.cc
 
 obj = $(patsubst %.cc,$(BUILD)/%.o,$(1))
 
@@ -35,17 +46,20 @@ INTEG     := $(BUILD)/integration-tests
 STORM     := $(BUILD)/editor-storm
 WRITE_SPEED := $(BUILD)/write-speed
 PROBE     := $(BUILD)/front-probe
+FIB_TIME  := $(BUILD)/fib-time
 
 .PHONY: all deps run reload test test-crash test-asan bench bench-front bench-write bench-rollout storm-compare format clean
 
-all: $(SERVER) $(UNIT) $(INTEG) $(STORM) $(PROBE)
+all: $(SERVER) $(UNIT) $(INTEG) $(STORM) $(PROBE) $(FIB_TIME) $(WRITE_SPEED)
 
+# Installs missing packages. An order-only prerequisite of every object, so
+# that no compiler starts (in any -j order) before the headers are there.
 deps:
 	@conf/install-deps.sh
 
-$(BUILD)/%.o: %.cc
+$(BUILD)/%.o: %.cc | deps
 	@mkdir -p $(dir $@)
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+	$(CXX) $(CPPFLAGS) $(WIKI_CXXFLAGS) $(CXXFLAGS) -c $< -o $@
 
 $(APP_LIB): $(call obj,$(APP_SRCS))
 	ar rcs $@ $^
@@ -62,58 +76,63 @@ $(INTEG): $(call obj,$(INTEG_SRCS)) $(APP_LIB)
 $(STORM): $(call obj,$(STORM_SRCS)) $(APP_LIB)
 	$(CXX) $(CXXFLAGS) $^ $(LIBS) $(CURL_LIBS) -o $@
 
-$(WRITE_SPEED): $(call obj,loadtest/write_speed.cc loadtest/http_client.cc) $(APP_LIB)
+$(WRITE_SPEED): $(call obj,$(WRITE_SPEED_SRCS)) $(APP_LIB)
 	$(CXX) $(CXXFLAGS) $^ $(LIBS) $(CURL_LIBS) -o $@
 
 $(PROBE): $(call obj,$(PROBE_SRCS)) $(APP_LIB)
 	$(CXX) $(CXXFLAGS) $^ $(LIBS) $(CURL_LIBS) -o $@
 
+# The massaging step timed alone (make bench).
+$(FIB_TIME): $(call obj,$(FIB_SRCS)) $(APP_LIB)
+	$(CXX) $(CXXFLAGS) $^ $(LIBS) -o $@
+
 # Foreground: nginx + spawn-fcgi/multiwatch workers; Ctrl-C stops them all.
-run: deps all
+run: $(SERVER) | deps
 	@exec conf/wikistack run
 
 # Rolls the freshly built server into the stack `make run` started (same
 # PORT/RUN_DIR), one worker at a time; SERVER_BIN=... rolls another binary
 # (rollback: SERVER_BIN=$RUN_DIR/bin/article-server.prev).
-reload: deps $(SERVER)
+reload: $(SERVER) | deps
 	@exec conf/wikistack reload
 
-test: deps all
+# The integration tests start conf/wikistack with build/article-server.
+test: $(SERVER) $(UNIT) $(INTEG) | deps
 	@tests/run-all
 
-bench: deps all $(WRITE_SPEED)
+bench: $(SERVER) $(STORM) $(FIB_TIME) $(PROBE) $(WRITE_SPEED) | deps
 	@loadtest/bench
 	@loadtest/bench-front
 	@loadtest/write-speed
 	@loadtest/rollout-bench
 
 # A rollout and a rollback under a read flood and 10 edit attempts/s.
-bench-rollout: deps $(SERVER) $(STORM)
+bench-rollout: $(SERVER) $(STORM) | deps
 	@loadtest/rollout-bench
 
 # How fast edits land: concurrent editors raised until save p99 > 100 ms.
-bench-write: deps $(SERVER) $(WRITE_SPEED)
+bench-write: $(SERVER) $(WRITE_SPEED) | deps
 	@loadtest/write-speed
 
 # The whole-stack crash storm, long version (make test runs 3 rounds).
-test-crash: deps all
+test-crash: $(SERVER) $(INTEG) | deps
 	WIKI_CRASH_ROUNDS=$${WIKI_CRASH_ROUNDS:-20} $(BUILD)/integration-tests -tc='Crash storm*'
 
 # The default stack (front cache) against static nginx, edits landing.
-bench-front: deps all
+bench-front: $(SERVER) $(PROBE) | deps
 	@loadtest/bench-front
 
 # The integration tests against a server built with AddressSanitizer and
 # UBSan (the workers' reports land in each stack's fcgi-error.log; a worker
 # that trips one dies, and the tests see it).
-test-asan: deps all
+test-asan: $(INTEG) | deps
 	$(MAKE) BUILD=$(BUILD)/asan CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  $(BUILD)/asan/article-server
 	SERVER_BIN=$(CURDIR)/$(BUILD)/asan/article-server ASAN_OPTIONS=detect_leaks=0 \
 	  $(BUILD)/integration-tests
 
 # The default editor storm against merge = word, line and off, side by side.
-storm-compare: deps all
+storm-compare: $(SERVER) $(STORM) | deps
 	@loadtest/storm-compare
 
 format:

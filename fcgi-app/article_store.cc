@@ -23,11 +23,8 @@
 // at once and a partial record is cut off.
 #include "article_store.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 
 #include "fault.h"
 
@@ -35,25 +32,14 @@ namespace wiki {
 
 namespace {
 
-int64_t NowMs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
 bool ParseRevisionFileName(const std::string& name, uint64_t* id) {
   const std::string suffix = ".html";
   if (name.size() <= suffix.size() ||
       name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
     return false;
   }
-  std::string digits = name.substr(0, name.size() - suffix.size());
-  if (digits.empty() || digits.size() > 19 ||
-      digits.find_first_not_of("0123456789") != std::string::npos) {
-    return false;
-  }
-  *id = std::strtoull(digits.c_str(), nullptr, 10);
-  return true;
+  return ParseRevisionId(
+      std::string_view(name).substr(0, name.size() - suffix.size()), id);
 }
 
 Status RemoveTempFiles(const std::string& dir) {
@@ -126,6 +112,28 @@ Status ArticleStore::RefreshLogLocked() {
   return Status::OK();
 }
 
+namespace {
+
+// Drops a torn tail of the history log: a record without its newline was
+// never acknowledged (the fsync that would acknowledge it did not return).
+Status DropTornTail(const std::string& log_path) {
+  auto log_data = ReadFile(log_path);
+  if (!log_data.ok()) {
+    return log_data.status().code() == Status::Code::kNotFound
+               ? Status::OK()
+               : log_data.status();
+  }
+  size_t end = log_data->rfind('\n');
+  size_t keep = end == std::string::npos ? 0 : end + 1;
+  if (keep == log_data->size()) return Status::OK();
+  std::fprintf(stderr,
+               "article_store: dropping torn history tail (%zu bytes)\n",
+               log_data->size() - keep);
+  return TruncateDurably(log_path, static_cast<off_t>(keep));
+}
+
+}  // namespace
+
 Status ArticleStore::Recover() {
   auto lock = FileLock::Acquire(lock_path_, FileLock::Mode::kExclusive);
   if (!lock.ok()) return lock.status();
@@ -140,22 +148,8 @@ Status ArticleStore::Recover() {
   }
   if (!s.ok()) return s;
 
-  // Drop a torn tail: a record without its newline was never acknowledged
-  // (the fsync that would acknowledge it did not return).
-  auto log_data = ReadFile(log_path_);
-  if (log_data.ok()) {
-    size_t end = log_data->rfind('\n');
-    size_t keep = end == std::string::npos ? 0 : end + 1;
-    if (keep != log_data->size()) {
-      std::fprintf(stderr,
-                   "article_store: dropping torn history tail (%zu bytes)\n",
-                   log_data->size() - keep);
-      s = TruncateDurably(log_path_, static_cast<off_t>(keep));
-      if (!s.ok()) return s;
-    }
-  } else if (log_data.status().code() != Status::Code::kNotFound) {
-    return log_data.status();
-  }
+  s = DropTornTail(log_path_);
+  if (!s.ok()) return s;
   s = RefreshLogLocked();
   if (!s.ok()) return s;
 

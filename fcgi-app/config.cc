@@ -133,6 +133,8 @@ Result<Config> ParseConfig(const std::string& ini_text) {
   return Finish(st, rc, "<string>");
 }
 
+namespace {
+
 const char* MassageModeName(MassageMode m) {
   return m == MassageMode::kPerRevision ? "per-revision" : "per-request";
 }
@@ -147,6 +149,24 @@ const char* MergeModeName(MergeMode m) {
       return "word";
   }
   return "?";
+}
+
+}  // namespace
+
+Result<std::string> ConfigValue(const Config& c, std::string_view key) {
+  using std::to_string;
+  if (key == "article.title") return c.title;
+  if (key == "article.data_dir") return c.data_dir;
+  if (key == "article.max_article_bytes") return to_string(c.max_article_bytes);
+  if (key == "massage.mode") return std::string(MassageModeName(c.massage));
+  if (key == "massage.fib_n") return to_string(c.fib_n);
+  if (key == "edit.merge") return std::string(MergeModeName(c.merge));
+  if (key == "server.threads") return to_string(c.threads);
+  if (key == "server.shed_after_ms") return to_string(c.shed_after_ms);
+  if (key == "server.metrics_file") return c.metrics_file;
+  if (key == "server.accel_redirect") return c.accel_redirect_prefix;
+  if (key == "server.max_body_bytes") return to_string(c.max_body_bytes());
+  return Status::NotFound("no setting " + std::string(key));
 }
 
 }  // namespace wiki

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "status.h"
 
@@ -40,9 +41,8 @@ struct Config {
   MergeMode merge = MergeMode::kWord;
 
   // [server]
-  int threads = 64;  // FastCGI threads per worker process
-  int shed_after_ms =
-      250;  // 503 for requests queued longer than this; 0 = never
+  int threads = 64;          // FastCGI threads per worker process
+  int shed_after_ms = 30;    // 503 for reads queued longer than this; 0 = never
   std::string metrics_file;  // default: <data_dir>/.metrics
   // When set, article bodies are not sent by the app: it answers with the
   // headers and "X-Accel-Redirect: <prefix>revisions/<id>.html" (raw) or
@@ -61,8 +61,11 @@ Result<Config> LoadConfig(const std::string& path);
 // Same, from the INI text itself (used by tests).
 Result<Config> ParseConfig(const std::string& ini_text);
 
-const char* MassageModeName(MassageMode m);
-const char* MergeModeName(MergeMode m);
+// The value of "section.key" as the INI file would spell it (e.g.
+// "article.title", "server.threads"), plus the derived
+// "server.max_body_bytes" (nginx's client_max_body_size), so that scripts
+// read settings through the server's own parser. NotFound for other keys.
+Result<std::string> ConfigValue(const Config& config, std::string_view key);
 
 }  // namespace wiki
 

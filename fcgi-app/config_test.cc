@@ -18,6 +18,41 @@ TEST_CASE("config: defaults") {
   CHECK(c->max_article_bytes == 2u * 1024 * 1024);
   CHECK(c->max_body_bytes() == 3u * 2 * 1024 * 1024 + 65536);
   CHECK(c->metrics_file == "/var/lib/wiki/.metrics");
+  CHECK(c->shed_after_ms == 30);  // as the shipped file says
+}
+
+TEST_CASE("config: --print values, as the INI spells them") {
+  auto c = ParseConfig(
+      "[article]\ntitle = T\nmax_article_bytes = 4096\n"
+      "[edit]\nmerge = off\n[massage]\nmode = per-request\n"
+      "[server]\nthreads = 7\n[server]\nthreads = 8\n");
+  REQUIRE(c.ok());
+  struct Row {
+    const char* key;
+    const char* value;
+  };
+  for (const Row& row : std::vector<Row>{
+           {"article.title", "T"},
+           {"article.max_article_bytes", "4096"},
+           {"article.data_dir", "/var/lib/wiki"},
+           {"edit.merge", "off"},
+           {"massage.mode", "per-request"},
+           {"massage.fib_n", "34"},
+           {"server.threads", "8"},  // the last occurrence
+           {"server.shed_after_ms", "30"},
+           {"server.metrics_file", "/var/lib/wiki/.metrics"},
+           {"server.accel_redirect", ""},
+           {"server.max_body_bytes", "77824"},  // 3 x 4096 + 64 KiB
+       }) {
+    CAPTURE(row.key);
+    auto v = ConfigValue(*c, row.key);
+    REQUIRE(v.ok());
+    CHECK(*v == row.value);
+  }
+  for (const char* bad : {"title", "article.nope", "", "server.threads.x"}) {
+    CAPTURE(bad);
+    CHECK(ConfigValue(*c, bad).status().code() == Status::Code::kNotFound);
+  }
 }
 
 TEST_CASE("config: the shipped conf/article-server.ini parses") {

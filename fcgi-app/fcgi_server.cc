@@ -125,11 +125,13 @@ void ServeOne(const Config& config, Handler* handler, FCGX_Request& r) {
     req.accept_encoding = Param(r, "HTTP_ACCEPT_ENCODING");
     req.remote_user = Param(r, "REMOTE_USER");
     req.remote_addr = Param(r, "REMOTE_ADDR");
-    req.queued_since_ms = ParseMsec(Param(r, "REQUEST_START"));
+    const int64_t queued_since_ms = ParseMsec(Param(r, "REQUEST_START"));
+    if (config.shed_after_ms > 0 && queued_since_ms > 0) {
+      req.deadline_ms = queued_since_ms + config.shed_after_ms;
+    }
     const bool is_read = req.method == "GET" || req.method == "HEAD";
     std::string_view len = Param(r, "CONTENT_LENGTH");
-    if (is_read && config.shed_after_ms > 0 && req.queued_since_ms > 0 &&
-        NowMs() - req.queued_since_ms > config.shed_after_ms) {
+    if (is_read && req.deadline_ms > 0 && NowMs() > req.deadline_ms) {
       // Overloaded: a fast "retry" beats a late page. Writes carry an
       // editor's work and are never shed.
       Shed(&resp);

@@ -35,12 +35,6 @@ constexpr char kNotFormData[] =
 constexpr char kMalformedDisposition[] = "malformed Content-Disposition";
 constexpr char kMissingName[] = "multipart part without a name";
 
-// ASCII-only on purpose: parameter names are ASCII tokens, and <cctype>
-// would consult the process locale.
-char AsciiLower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 bool IsOws(char c) { return c == ' ' || c == '\t'; }
 
 int HexValue(char c) {

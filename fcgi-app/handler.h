@@ -1,9 +1,15 @@
 // handler: turns one HTTP request into one response.
 //
-//   request -> Handler::Handle -> ArticleStore (read / commit)
-//                              -> Massager (fibonacci, per revision or request)
-//                              -> merge / markup_policy (edits)
-//                              -> render -> response
+//   Handle -> routing, query string, method
+//     reads:  HandleRead -> ArticleStore (current / past revision, history)
+//                        -> Massager (fibonacci, per revision or request)
+//                        -> representation (page cache: identity / gzip /
+//                           file for nginx) -> response headers + body
+//     writes: HandlePut / HandlePost decode the request (content type,
+//             form fields) into an EditRequest -> Editor::Submit (edit.h:
+//             preconditions, validation, merge, commit) -> RespondToEdit
+//             (responses.h: the one outcome -> HTTP mapping)
+//     /metrics: HandleMetrics
 //
 // URL space (nginx forwards /wiki/ and /metrics here):
 //   GET|HEAD /wiki/<title>[?action=raw|history|edit][&oldid=N][&format=json]
@@ -19,14 +25,17 @@
 #define WIKI_HANDLER_H_
 
 #include <memory>
+#include <string>
 
 #include "article_store.h"
 #include "config.h"
+#include "edit.h"
 #include "form_parser.h"
 #include "front_cache.h"
 #include "http.h"
 #include "massage.h"
 #include "page_cache.h"
+#include "responses.h"
 
 namespace wiki {
 
@@ -37,27 +46,28 @@ class Handler {
 
   void Handle(const Request& req, Response* resp);
 
+  // The edit workflow, e.g. to set its on_committed hook before serving.
+  Editor& editor() { return editor_; }
+
  private:
   void HandleRead(const Request& req, const Form& query, Response* resp);
+  void ReadArticle(const Request& req, const RevisionPtr& rev,
+                   uint64_t current_id, bool raw, Response* resp);
   void HandlePut(const Request& req, Response* resp);
   void HandlePost(const Request& req, Response* resp);
   void HandleMetrics(const Request& req, Response* resp);
+  // Answers an edit (or its refusal before Submit) through RespondToEdit.
+  void AnswerEdit(const Request& req, const EditRequest& edit,
+                  const EditResult& result, Response* resp);
 
   const Config config_;
   ArticleStore* const store_;
   Massager massager_;
   PageCache pages_;
   FrontCache front_;                // after pages_ and massager_, which it uses
+  Editor editor_;                   // its on_committed publishes to front_
   const std::string article_path_;  // "/wiki/<title>"
 };
-
-// Fills `resp` with 503 + Retry-After + `X-Wiki-Shed: 1` for a request shed
-// under overload. nginx's own 503 (no worker reachable) lacks the marker.
-inline constexpr char kShedHeader[] = "X-Wiki-Shed";
-void Shed(Response* resp);
-
-// Maps a store/validation Status to the HTTP status it should produce.
-int HttpStatusFor(const Status& s);
 
 }  // namespace wiki
 

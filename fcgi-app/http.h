@@ -28,9 +28,12 @@ struct Request {
   std::string_view accept_encoding;  // HTTP_ACCEPT_ENCODING
   std::string_view remote_user;      // REMOTE_USER (set by nginx auth_basic)
   std::string_view remote_addr;      // REMOTE_ADDR
-  int64_t queued_since_ms = 0;       // when nginx handed it on (0 = unknown)
-  std::string body;                  // request body, read in full
-  bool body_too_large = false;       // Content-Length over the configured limit
+  // Load shedding: a read not answered by this Unix time (ms) gets 503
+  // instead of a late page. Computed once, where the request arrives, from
+  // when nginx handed it on plus shed_after_ms; 0 = never shed.
+  int64_t deadline_ms = 0;
+  std::string body;             // request body, read in full
+  bool body_too_large = false;  // Content-Length over the configured limit
 };
 
 struct Response {
@@ -64,6 +67,10 @@ bool IfMatchMatches(std::string_view header, std::string_view etag);
 // Header-value helpers shared by every parser of request headers. ASCII
 // only on purpose: header tokens are ASCII, and <cctype> would consult the
 // process locale.
+inline char AsciiLower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+std::string AsciiLower(std::string_view s);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Without leading and trailing spaces and tabs (RFC 9110 "OWS").
 std::string_view TrimOws(std::string_view s);

@@ -29,7 +29,6 @@
 
 #include <gumbo.h>
 
-#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -37,6 +36,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "http.h"  // AsciiLower
 
 namespace wiki {
 namespace {
@@ -508,8 +509,7 @@ Status CheckSourceTags(std::string_view html) {
                                    std::to_string(kMaxTags) + " tags");
     }
     std::string name(html.substr(start, std::min<size_t>(j - start, 40)));
-    for (char& c : name)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : name) c = AsciiLower(c);
     for (const char* never : kNeverTags) {
       if (name == never)
         return Status::Unprocessable("element <" + name + "> is not allowed");

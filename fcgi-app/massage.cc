@@ -1,7 +1,5 @@
 #include "massage.h"
 
-#include <time.h>
-
 #include <chrono>
 
 #include "metrics.h"
@@ -16,12 +14,6 @@ uint64_t Fibonacci(int n) {
   return Fibonacci(n - 1) + Fibonacci(n - 2);
 }
 
-int64_t NowMs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
 uint64_t Massager::Compute() {
   Metrics::Global().CountFib();
   return Fibonacci(n_);
@@ -30,7 +22,7 @@ uint64_t Massager::Compute() {
 uint64_t Massager::ForCommit() { return Compute(); }
 
 std::optional<uint64_t> Massager::ForRead(const RevisionMeta& meta,
-                                          int64_t queued_since_ms) {
+                                          int64_t deadline_ms) {
   if (mode_ == MassageMode::kPerRevision && meta.fib_n == n_) return meta.fib;
   // Holding the lock while computing makes concurrent readers of the same
   // revision wait for this one computation instead of starting their own,
@@ -39,8 +31,8 @@ std::optional<uint64_t> Massager::ForRead(const RevisionMeta& meta,
   // answers 503 at the deadline instead of after the computations queued
   // ahead of it.
   std::unique_lock<std::timed_mutex> guard(mu_, std::defer_lock);
-  if (shed_after_ms_ > 0 && queued_since_ms > 0) {
-    int64_t left_ms = queued_since_ms + shed_after_ms_ - now_();
+  if (deadline_ms > 0) {
+    int64_t left_ms = deadline_ms - now_();
     if (left_ms <= 0 ||
         !guard.try_lock_for(std::chrono::milliseconds(left_ms))) {
       return std::nullopt;

@@ -14,8 +14,8 @@
 // In per-request mode every article request computes it afresh, one
 // computation at a time per worker process (a worker is sized to a core;
 // running more at once only makes every one of them late). A request that
-// has already waited longer than shed_after_ms when its turn comes is not
-// computed: the caller answers 503 instead of a late page.
+// whose shedding deadline passes before its turn comes is not computed: the
+// caller answers 503 instead of a late page.
 //
 // Thread-safety: Massager is shared by a process's threads; thread-safe.
 #ifndef WIKI_MASSAGE_H_
@@ -35,21 +35,18 @@ namespace wiki {
 // cannot fold it.
 uint64_t Fibonacci(int n);
 
-// Wall-clock Unix time in milliseconds (the clock nginx's $msec uses).
-int64_t NowMs();
-
 class Massager {
  public:
   // `now` is the clock the shedding deadline is measured on (NowMs in the
   // server; tests inject a fixed one so that no check depends on timing).
-  Massager(MassageMode mode, int n, int shed_after_ms, int64_t (*now)() = NowMs)
-      : mode_(mode), n_(n), shed_after_ms_(shed_after_ms), now_(now) {}
+  Massager(MassageMode mode, int n, int64_t (*now)() = NowMs)
+      : mode_(mode), n_(n), now_(now) {}
 
   // The massaged value to serve with a read of `meta`, or nullopt if the
-  // request (queued since `queued_since_ms`, Unix ms; 0 = unknown) waited
-  // too long for its turn to compute and should be shed.
+  // request's shedding deadline (Request::deadline_ms, Unix ms; 0 = none)
+  // passed before its turn to compute came, and it should be shed.
   std::optional<uint64_t> ForRead(const RevisionMeta& meta,
-                                  int64_t queued_since_ms);
+                                  int64_t deadline_ms);
 
   // Computes the value for a revision being committed.
   uint64_t ForCommit();
@@ -61,7 +58,6 @@ class Massager {
 
   const MassageMode mode_;
   const int n_;
-  const int shed_after_ms_;
   int64_t (*const now_)();
   std::timed_mutex mu_;     // held while computing (one at a time)
   uint64_t cached_id_ = 0;  // revision whose value is cached, 0 = none

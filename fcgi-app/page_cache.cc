@@ -79,37 +79,36 @@ std::shared_ptr<const std::string> Gzipped(const std::string& data) {
 
 std::shared_ptr<const PageCache::Page> PageCache::Current(
     const RevisionPtr& rev) {
-  {
+  // The installed page if it is `rev`'s, null if a newer revision's page is
+  // installed (the caller read the store before it), else keep going.
+  auto installed = [&](std::shared_ptr<const Page>* out) {
     std::lock_guard<std::mutex> guard(mu_);
-    if (current_ && current_id_ == rev->meta.id &&
-        current_hash_ == rev->meta.hash) {
-      return current_;
+    if (!current_) return false;
+    if (current_id_ == rev->meta.id && current_hash_ == rev->meta.hash) {
+      *out = current_;
+      return true;
     }
-  }
+    return current_id_ > rev->meta.id;  // superseded: *out stays null
+  };
+  std::shared_ptr<const Page> found;
+  if (installed(&found)) return found;
   // One thread builds; the others that want the same revision wait for it
   // instead of all rendering and compressing it at once (every thread of
   // every worker notices a new revision at the same moment).
   std::lock_guard<std::mutex> build(build_mu_);
-  {
-    std::lock_guard<std::mutex> guard(mu_);
-    if (current_ && current_id_ == rev->meta.id &&
-        current_hash_ == rev->meta.hash) {
-      return current_;
-    }
-  }
+  if (installed(&found)) return found;
   auto page = std::make_shared<Page>();
   auto html = Render(*rev, rev->meta.id);
   page->html = MakeBody(*rev, "page", html);
   page->html_gz = MakeBody(*rev, "pagegz", Gzipped(*html));
   page->raw_gz = MakeBody(*rev, "rawgz", Gzipped(rev->text));
   if (!cache_dir_.empty()) Prune(rev->meta.id);
+  // Only the holder of build_mu_ installs, and the check above saw nothing
+  // newer: this is the newest revision built so far.
   std::lock_guard<std::mutex> guard(mu_);
-  // Another thread may have installed a newer revision meanwhile.
-  if (!current_ || current_id_ <= rev->meta.id) {
-    current_ = page;
-    current_id_ = rev->meta.id;
-    current_hash_ = rev->meta.hash;
-  }
+  current_ = page;
+  current_id_ = rev->meta.id;
+  current_hash_ = rev->meta.hash;
   return page;
 }
 

@@ -43,7 +43,9 @@ class PageCache {
   };
 
   // The representations of `rev`, the current revision; shared, never
-  // modified once returned.
+  // modified once returned. Null if a newer revision has been built since
+  // the caller read `rev` from the store: nothing is rendered or gzipped for
+  // a superseded revision, and the caller answers as for an old one.
   std::shared_ptr<const Page> Current(const RevisionPtr& rev);
 
   // An old revision's page (with its "old revision" notice); not cached.

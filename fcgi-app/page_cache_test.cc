@@ -23,6 +23,14 @@ RevisionPtr MakeRevision(uint64_t id, const std::string& text) {
   return rev;
 }
 
+uint64_t RenderCount() {
+  std::string text = Metrics::Global().Render(0);
+  const std::string key = "\nwiki_render_seconds_count ";
+  size_t at = text.find(key);
+  REQUIRE(at != std::string::npos);
+  return std::stoull(text.substr(at + key.size()));
+}
+
 TEST_CASE("page_cache: one rendering per revision, shared, gzipped once") {
   PageCache cache("Latest_plane_crash", "");
   auto r1 = MakeRevision(1, "<p>one</p>");
@@ -42,6 +50,10 @@ TEST_CASE("page_cache: one rendering per revision, shared, gzipped once") {
   CHECK(c.html.bytes->find("<p>two</p>") != std::string::npos);
   auto old = cache.Old(*r1, 2);
   CHECK(old->find("old revision") != std::string::npos);
+  // A caller still holding revision 1 gets nothing built for it.
+  const uint64_t renders = RenderCount();
+  CHECK((cache.Current(r1) == nullptr));
+  CHECK(RenderCount() == renders);
 }
 
 TEST_CASE("page_cache: files for nginx, named by revision and hash, pruned") {
@@ -80,14 +92,6 @@ TEST_CASE("page_cache: files for nginx, named by revision and hash, pruned") {
 
 namespace wiki {
 namespace {
-
-uint64_t RenderCount() {
-  std::string text = Metrics::Global().Render(0);
-  const std::string key = "\nwiki_render_seconds_count ";
-  size_t at = text.find(key);
-  REQUIRE(at != std::string::npos);
-  return std::stoull(text.substr(at + key.size()));
-}
 
 TEST_CASE(
     "page_cache: threads asking for a new revision at once build it once") {

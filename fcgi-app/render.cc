@@ -179,7 +179,9 @@ std::string Form(std::string_view title, uint64_t base, std::string_view text) {
   out += "</textarea>\n";
   out +=
       "<p><label>Summary: <input type=\"text\" name=\"summary\" size=\"60\" "
-      "maxlength=\"500\"></label>\n<button type=\"submit\">Save "
+      "maxlength=\"" +
+      std::to_string(kMaxSummaryBytes) +
+      "\"></label>\n<button type=\"submit\">Save "
       "changes</button></p>\n"
       "</form>\n";
   return out;

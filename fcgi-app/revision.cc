@@ -18,6 +18,23 @@ std::string Hex(uint64_t v) {
 
 }  // namespace
 
+bool ParseRevisionId(std::string_view s, uint64_t* id) {
+  if (s.empty() || s.size() > 19 ||
+      s.find_first_not_of("0123456789") != std::string_view::npos) {
+    return false;
+  }
+  uint64_t v = 0;
+  for (char c : s) v = v * 10 + static_cast<uint64_t>(c - '0');
+  *id = v;
+  return true;
+}
+
+int64_t NowMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
 std::string RevisionMeta::RawETag() const {
   return "\"r" + std::to_string(id) + "-" + Hex(hash) + "\"";
 }

@@ -14,6 +14,9 @@
 
 namespace wiki {
 
+// Longest edit summary accepted, in bytes (the edit form says so too).
+constexpr size_t kMaxSummaryBytes = 500;
+
 struct RevisionMeta {
   uint64_t id = 0;      // 1, 2, 3, ... no gaps, no reuse
   int64_t time_ms = 0;  // commit time, Unix epoch milliseconds (UTC)
@@ -43,6 +46,14 @@ uint64_t HashBytes(std::string_view data);
 std::string EncodeLogRecord(const RevisionMeta& meta);
 // Parses one line (without its '\n'); Corruption if it is not a record.
 Result<RevisionMeta> DecodeLogRecord(std::string_view line);
+
+// A revision id as clients and file names write it: 1 to 19 ASCII digits,
+// nothing else (no sign, no spaces). False (and *id untouched) otherwise.
+bool ParseRevisionId(std::string_view s, uint64_t* id);
+
+// Wall-clock Unix time in milliseconds (the clock of revision times and of
+// nginx's $msec).
+int64_t NowMs();
 
 // "2026-11-27T19:43:49Z"
 std::string FormatIsoTime(int64_t time_ms);

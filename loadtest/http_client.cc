@@ -6,6 +6,8 @@
 #include <cstring>
 #include <memory>
 
+#include "http.h"  // AsciiLower, EqualsIgnoreCase
+
 namespace wiki {
 
 namespace {
@@ -30,17 +32,6 @@ bool IsAlnum(char c) {
          (c >= 'A' && c <= 'Z');
 }
 
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && ToLower(a) == ToLower(b);
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
@@ -99,7 +90,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   }
   size_t colon = line.find(':');
   if (colon == std::string_view::npos || colon == 0) return n;
-  std::string name = ToLower(Trim(line.substr(0, colon)));
+  std::string name = AsciiLower(Trim(line.substr(0, colon)));
   t->response->headers[name] = std::string(Trim(line.substr(colon + 1)));
   return n;
 }

@@ -14,6 +14,7 @@
 #include <thread>
 #include <utility>
 
+#include "http.h"  // AsciiLower
 #include "http_client.h"
 
 namespace wiki {
@@ -34,14 +35,12 @@ bool IsAlpha(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-char Lower(char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
-
 // True if `s` at `i` starts with `lower_prefix`, ignoring ASCII case.
 bool StartsWithNoCase(std::string_view s, size_t i,
                       std::string_view lower_prefix) {
   if (s.size() - i < lower_prefix.size()) return false;
   for (size_t k = 0; k < lower_prefix.size(); ++k) {
-    if (Lower(s[i + k]) != lower_prefix[k]) return false;
+    if (AsciiLower(s[i + k]) != lower_prefix[k]) return false;
   }
   return true;
 }

@@ -1,0 +1,207 @@
+#include "edit.h"
+
+#include <cstdio>
+#include <memory>
+#include <utility>
+
+#include "http.h"
+#include "markup_policy.h"
+
+namespace wiki {
+
+using Outcome = EditResult::Outcome;
+
+// What an edit would store if committed on top of `current`; made outside
+// the write lock and redone under it only if `against` is no longer current.
+struct Editor::Prepared {
+  uint64_t against = 0;  // id of the revision the plan was made for
+  RevisionPtr current;   // ... and that revision
+  std::string text;      // what to store
+  bool merged = false;
+  bool refused = false;              // stale If-Match (PUT) or conflict (form)
+  std::optional<MergeResult> draft;  // a merge that left conflict regions
+};
+
+namespace {
+
+// `shown` is what the client may read; `cause` goes to the error log.
+EditResult Failed(Status shown, const Status& cause) {
+  std::fprintf(stderr, "edit: %s\n", cause.ToString().c_str());
+  EditResult r;
+  r.outcome = Outcome::kFailed;
+  r.status = std::move(shown);
+  return r;
+}
+
+std::string TooLargeMessage(size_t limit) {
+  return "The article is larger than " + std::to_string(limit) + " bytes.";
+}
+
+}  // namespace
+
+EditResult RejectedEdit(Status why, bool article_refused) {
+  EditResult r;
+  r.outcome = Outcome::kRejected;
+  r.status = std::move(why);
+  r.article_refused = article_refused;
+  return r;
+}
+
+Editor::Editor(const Config& config, ArticleStore* store, Massager* massager)
+    : max_article_bytes_(config.max_article_bytes),
+      merge_(config.merge),
+      store_(store),
+      massager_(massager) {}
+
+std::optional<EditResult> Editor::CheckPreconditions(
+    const EditRequest& req) const {
+  const bool missing =
+      req.kind == EditKind::kPut ? req.if_match.empty() : !req.base_revision;
+  if (!missing) return std::nullopt;
+  EditResult r;
+  r.outcome = Outcome::kPreconditionRequired;
+  r.status = Status::PreconditionFailed(
+      req.kind == EditKind::kPut
+          ? "PUT needs If-Match with the ETag of ?action=raw."
+          : "Missing base_revision: say which revision you edited.");
+  return r;
+}
+
+std::optional<EditResult> Editor::Validate(const EditRequest& req) const {
+  if (req.summary.size() > kMaxSummaryBytes) {
+    return RejectedEdit(
+        Status::InvalidArgument("The summary is longer than " +
+                                std::to_string(kMaxSummaryBytes) + " bytes."));
+  }
+  if (!IsValidUtf8(req.summary)) {
+    return RejectedEdit(
+        Status::Unprocessable("The summary is not valid UTF-8."));
+  }
+  if (req.text.size() > max_article_bytes_) {
+    return RejectedEdit(Status::TooLarge(TooLargeMessage(max_article_bytes_)));
+  }
+  Status valid = CheckArticle(req.text);
+  if (!valid.ok())
+    return RejectedEdit(std::move(valid), /*article_refused=*/true);
+  return std::nullopt;
+}
+
+Status Editor::Prepare(const EditRequest& req, const Revision* base,
+                       const RevisionPtr& current, Prepared* p) const {
+  *p = Prepared();
+  p->against = current->meta.id;
+  p->current = current;
+  if (req.kind == EditKind::kPut) {
+    p->refused = !IfMatchMatches(req.if_match, current->meta.RawETag());
+    if (!p->refused) p->text = std::string(req.text);
+    return Status::OK();
+  }
+  if (current->meta.id == base->meta.id) {
+    p->text = std::string(req.text);
+    return Status::OK();
+  }
+  if (merge_ == MergeMode::kOff) {
+    p->refused = true;
+    return Status::OK();
+  }
+  auto m = Merge3(base->text, req.text, current->text,
+                  merge_ == MergeMode::kWord ? MergeGranularity::kWord
+                                             : MergeGranularity::kLine);
+  if (!m.ok()) return m.status();
+  // A merge of two valid articles can still be invalid (a tag split across
+  // regions); that is a conflict, never a save.
+  if (m->clean && m->text.size() <= max_article_bytes_ &&
+      CheckArticle(m->text).ok()) {
+    p->text = std::move(m->text);
+    p->merged = true;
+    return Status::OK();
+  }
+  p->refused = true;
+  // A "clean" merge refused by validation has no conflict regions to show;
+  // the editor is offered their own text instead.
+  if (!m->clean) p->draft = std::move(*m);
+  return Status::OK();
+}
+
+EditResult Editor::Refused(const EditRequest& req, Prepared* p) {
+  EditResult r;
+  r.outcome = req.kind == EditKind::kPut ? Outcome::kStale : Outcome::kConflict;
+  r.current = p->current;
+  r.draft = std::move(p->draft);
+  return r;
+}
+
+EditResult Editor::Commit(const EditRequest& req, const Revision* base,
+                          Prepared* p) {
+  // The massaging depends on nothing the lock protects: keep it outside.
+  const uint64_t fib = massager_->ForCommit();
+  auto committed = store_->Commit(
+      req.author, req.summary,
+      [&](const Revision& current, ArticleStore::Plan* plan) {
+        if (current.meta.id != p->against) {
+          Status s = Prepare(req, base, std::make_shared<Revision>(current), p);
+          if (!s.ok()) return s;
+        }
+        if (p->refused) return Status::PreconditionFailed("stale");
+        plan->text = p->text;
+        plan->fib = fib;
+        plan->fib_n = massager_->n();
+        return Status::OK();
+      });
+  EditResult r;
+  if (!committed.ok()) {
+    if (p->refused) return Refused(req, p);
+    const Status& s = committed.status();
+    return Failed(
+        s.code() == Status::Code::kNoSpace
+            ? Status::NoSpace(
+                  "The server's disk is full; the article is unchanged.")
+            : Status::IOError(
+                  "The edit could not be saved; the article is unchanged."),
+        s);
+  }
+  r.outcome = p->merged ? Outcome::kMerged : Outcome::kSaved;
+  r.committed = std::move(*committed);
+  if (on_committed_) on_committed_(r.committed);
+  return r;
+}
+
+EditResult Editor::Submit(const EditRequest& req) {
+  if (auto r = CheckPreconditions(req)) return std::move(*r);
+  if (auto r = Validate(req)) return std::move(*r);
+  // Revisions are immutable, so the base can be read without the lock.
+  RevisionPtr base;
+  if (req.kind == EditKind::kForm) {
+    auto got = store_->Get(*req.base_revision);
+    if (!got.ok()) {
+      if (got.status().code() == Status::Code::kNotFound) {
+        return RejectedEdit(
+            Status::NotFound("There is no revision " +
+                             std::to_string(*req.base_revision) + "."));
+      }
+      return Failed(Status::IOError("The base revision could not be read."),
+                    got.status());
+    }
+    base = *got;
+  }
+  auto current = store_->Current();
+  if (!current.ok()) {
+    return Failed(Status::IOError("The article could not be read."),
+                  current.status());
+  }
+  Prepared p;
+  Status s = Prepare(req, base.get(), *current, &p);
+  if (!s.ok()) {
+    return Failed(Status::IOError(
+                      "The edit could not be saved; the article is unchanged."),
+                  s);
+  }
+  if (p.refused) {
+    // Revisions only move forward: what does not apply now never will, so
+    // it is answered without waiting for the write lock.
+    return Refused(req, &p);
+  }
+  return Commit(req, base.get(), &p);
+}
+
+}  // namespace wiki

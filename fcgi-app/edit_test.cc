@@ -1,0 +1,340 @@
+#include "edit.h"
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+
+namespace wiki {
+namespace {
+
+using Outcome = EditResult::Outcome;
+using Code = Status::Code;
+
+constexpr char kTitle[] = "Latest_plane_crash";
+constexpr size_t kMaxArticle = 4096;
+const std::string kBase =
+    "<p>alpha one</p>\n<p>beta two</p>\n<p>gamma three</p>\n";
+// What another editor saved as revision 2 (first paragraph changed).
+const std::string kTheirs =
+    "<p>alpha ONE</p>\n<p>beta two</p>\n<p>gamma three</p>\n";
+// Edits of revision 1: one that merges with kTheirs, one that overlaps it.
+const std::string kMineApart =
+    "<p>alpha one</p>\n<p>beta two</p>\n<p>gamma THREE</p>\n";
+const std::string kMineOverlap =
+    "<p>alpha uno</p>\n<p>beta two</p>\n<p>gamma three</p>\n";
+const std::string kMerged =
+    "<p>alpha ONE</p>\n<p>beta two</p>\n<p>gamma THREE</p>\n";
+
+// A store in a temp dir holding kBase as revision 1 and, if `theirs`,
+// kTheirs as revision 2; an Editor over it.
+struct Fixture {
+  explicit Fixture(bool theirs, MergeMode merge = MergeMode::kWord)
+      : dir("edit-test"), massager(MassageMode::kPerRevision, 10) {
+    testing::Spit(dir / (std::string(kTitle) + ".html"), kBase);
+    auto opened = ArticleStore::Open(dir.path(), kTitle);
+    REQUIRE(opened.ok());
+    store = std::move(*opened);
+    if (theirs) {
+      auto c = store->Commit("them", "",
+                             [](const Revision&, ArticleStore::Plan* plan) {
+                               plan->text = kTheirs;
+                               return Status::OK();
+                             });
+      REQUIRE(c.ok());
+    }
+    Config config;
+    config.title = kTitle;
+    config.data_dir = dir.path();
+    config.max_article_bytes = kMaxArticle;
+    config.merge = merge;
+    editor = std::make_unique<Editor>(config, store.get(), &massager);
+    editor->set_on_committed(
+        [this](const RevisionMeta& meta) { committed_ids.push_back(meta.id); });
+  }
+
+  RevisionPtr Current() {
+    auto c = store->Current();
+    REQUIRE(c.ok());
+    return *c;
+  }
+
+  testing::TempDir dir;
+  Massager massager;
+  std::unique_ptr<ArticleStore> store;
+  std::unique_ptr<Editor> editor;
+  std::vector<uint64_t> committed_ids;
+};
+
+// If-Match placeholders, resolved against the store before submitting.
+constexpr char kCurrentTag[] = "@current";  // the current raw ETag
+constexpr char kWeakTag[] = "@weak";        // its weak form
+constexpr char kRev1Tag[] = "@rev1";        // revision 1's raw ETag
+
+struct Row {
+  const char* name;
+  EditKind kind;
+  bool theirs_landed;  // revision 2 exists before the edit
+  MergeMode merge;
+  std::string text;
+  std::string if_match;  // PUT
+  std::optional<uint64_t> base;
+  std::string summary;
+  Outcome outcome;
+  Code code;           // kRejected / kFailed / kPreconditionRequired
+  std::string stored;  // saved / merged: the new current text
+};
+
+std::vector<Row> Rows() {
+  const EditKind put = EditKind::kPut, form = EditKind::kForm;
+  const MergeMode word = MergeMode::kWord;
+  const std::string big = "<p>" + std::string(kMaxArticle, 'x') + "</p>";
+  const std::string edited = kBase + "<p>new</p>\n";
+  return {
+      // PUT: strict If-Match.
+      {"PUT with the current ETag",
+       put,
+       false,
+       word,
+       edited,
+       kCurrentTag,
+       {},
+       "",
+       Outcome::kSaved,
+       Code::kOk,
+       edited},
+      {"PUT with If-Match: *",
+       put,
+       true,
+       word,
+       edited,
+       "*",
+       {},
+       "",
+       Outcome::kSaved,
+       Code::kOk,
+       edited},
+      {"PUT with the ETag of a superseded revision",
+       put,
+       true,
+       word,
+       edited,
+       kRev1Tag,
+       {},
+       "",
+       Outcome::kStale,
+       Code::kOk,
+       ""},
+      {"PUT with a weak ETag",
+       put,
+       false,
+       word,
+       edited,
+       kWeakTag,
+       {},
+       "",
+       Outcome::kStale,
+       Code::kOk,
+       ""},
+      {"PUT without If-Match",
+       put,
+       false,
+       word,
+       edited,
+       "",
+       {},
+       "",
+       Outcome::kPreconditionRequired,
+       Code::kPreconditionFailed,
+       ""},
+      {"PUT without If-Match is refused before validation",
+       put,
+       false,
+       word,
+       "<script>x</script>",
+       "",
+       {},
+       "",
+       Outcome::kPreconditionRequired,
+       Code::kPreconditionFailed,
+       ""},
+      {"PUT of disallowed markup",
+       put,
+       false,
+       word,
+       "<script>x</script>",
+       kCurrentTag,
+       {},
+       "",
+       Outcome::kRejected,
+       Code::kUnprocessable,
+       ""},
+      {"PUT of an empty article",
+       put,
+       false,
+       word,
+       " \n",
+       kCurrentTag,
+       {},
+       "",
+       Outcome::kRejected,
+       Code::kUnprocessable,
+       ""},
+      {"PUT over max_article_bytes",
+       put,
+       false,
+       word,
+       big,
+       kCurrentTag,
+       {},
+       "",
+       Outcome::kRejected,
+       Code::kTooLarge,
+       ""},
+      // Forms: base_revision, merged when stale.
+      {"form on the current revision", form, false, word, edited, "", 1, "s",
+       Outcome::kSaved, Code::kOk, edited},
+      {"form without base_revision",
+       form,
+       false,
+       word,
+       edited,
+       "",
+       {},
+       "",
+       Outcome::kPreconditionRequired,
+       Code::kPreconditionFailed,
+       ""},
+      {"form with an unknown base", form, false, word, edited, "", 99, "",
+       Outcome::kRejected, Code::kNotFound, ""},
+      {"form with base 0", form, false, word, edited, "", 0, "",
+       Outcome::kRejected, Code::kNotFound, ""},
+      {"form with a summary over the limit", form, false, word, edited, "", 1,
+       std::string(kMaxSummaryBytes + 1, 's'), Outcome::kRejected,
+       Code::kInvalidArgument, ""},
+      {"form with a summary at the limit", form, false, word, edited, "", 1,
+       std::string(kMaxSummaryBytes, 's'), Outcome::kSaved, Code::kOk, edited},
+      {"form with a summary that is not UTF-8", form, false, word, edited, "",
+       1, "caf\xe9", Outcome::kRejected, Code::kUnprocessable, ""},
+      {"form with invalid UTF-8 in the article", form, false, word,
+       "<p>\xff</p>", "", 1, "", Outcome::kRejected, Code::kUnprocessable, ""},
+      {"form with unresolved conflict markers", form, false, word,
+       "<p>a</p>\n<<<<<<< current revision\n<p>b</p>\n", "", 1, "",
+       Outcome::kRejected, Code::kUnprocessable, ""},
+      {"stale form, changes apart: merged", form, true, word, kMineApart, "", 1,
+       "", Outcome::kMerged, Code::kOk, kMerged},
+      {"stale form, changes apart, line merge: merged", form, true,
+       MergeMode::kLine, kMineApart, "", 1, "", Outcome::kMerged, Code::kOk,
+       kMerged},
+      {"stale form, overlapping changes: conflict", form, true, word,
+       kMineOverlap, "", 1, "", Outcome::kConflict, Code::kOk, ""},
+      {"stale form with merge off: conflict", form, true, MergeMode::kOff,
+       kMineApart, "", 1, "", Outcome::kConflict, Code::kOk, ""},
+      {"stale form, same change as theirs: merged", form, true, word, kTheirs,
+       "", 1, "", Outcome::kMerged, Code::kOk, kTheirs},
+  };
+}
+
+TEST_CASE("edit: outcomes of Submit, and the article only changes on save") {
+  for (const Row& row : Rows()) {
+    SUBCASE(row.name) {
+      Fixture f(row.theirs_landed, row.merge);
+      const RevisionPtr before = f.Current();
+      std::string if_match = row.if_match;
+      if (if_match == kCurrentTag) if_match = before->meta.RawETag();
+      if (if_match == kWeakTag) if_match = "W/" + before->meta.RawETag();
+      if (if_match == kRev1Tag) {
+        auto rev1 = f.store->Get(1);
+        REQUIRE(rev1.ok());
+        if_match = (*rev1)->meta.RawETag();
+      }
+      EditRequest req;
+      req.kind = row.kind;
+      req.text = row.text;
+      req.if_match = if_match;
+      req.base_revision = row.base;
+      req.author = "tester";
+      req.summary = row.summary;
+
+      const EditResult r = f.editor->Submit(req);
+      CHECK(static_cast<int>(r.outcome) == static_cast<int>(row.outcome));
+      CHECK(r.status.code() == row.code);
+      const RevisionPtr after = f.Current();
+      if (r.committed_ok()) {
+        CHECK(r.committed.id == before->meta.id + 1);
+        CHECK(after->meta.id == r.committed.id);
+        CHECK(after->text == row.stored);
+        CHECK(after->meta.author == "tester");
+        CHECK(after->meta.summary == row.summary);
+        // The massaging was computed for the commit and stored with it.
+        CHECK(after->meta.fib_n == 10);
+        CHECK(after->meta.fib == 55);
+        CHECK(f.committed_ids == std::vector<uint64_t>{r.committed.id});
+      } else {
+        CHECK(after->meta.id == before->meta.id);
+        CHECK(after->text == before->text);
+        CHECK(f.committed_ids.empty());
+        CHECK(!r.status.ok() == (row.code != Code::kOk));
+      }
+      if (row.outcome == Outcome::kStale || row.outcome == Outcome::kConflict) {
+        REQUIRE((r.current != nullptr));
+        CHECK(r.current->meta.id == before->meta.id);
+        CHECK(r.current->text == before->text);
+      }
+      if (row.outcome == Outcome::kRejected &&
+          row.code == Code::kUnprocessable) {
+        // Only a refused article (not a refused summary) gives the form back.
+        CHECK(r.article_refused == row.summary.empty());
+      }
+    }
+  }
+}
+
+TEST_CASE("edit: a conflict carries the merge draft with its regions") {
+  Fixture f(/*theirs=*/true);
+  EditRequest req;
+  req.kind = EditKind::kForm;
+  req.text = kMineOverlap;
+  req.base_revision = 1;
+  req.author = "tester";
+  const EditResult r = f.editor->Submit(req);
+  REQUIRE(r.outcome == Outcome::kConflict);
+  REQUIRE(r.draft.has_value());
+  CHECK_FALSE(r.draft->clean);
+  REQUIRE(r.draft->conflicts.size() == 1);
+  CHECK(r.draft->conflicts[0].theirs.find("ONE") != std::string::npos);
+  CHECK(r.draft->conflicts[0].mine.find("uno") != std::string::npos);
+  CHECK(r.draft->text.find("<<<<<<<") != std::string::npos);
+
+  SUBCASE("merge off: no draft, the editor's own text is offered") {
+    Fixture off(/*theirs=*/true, MergeMode::kOff);
+    const EditResult r2 = off.editor->Submit(req);
+    CHECK(r2.outcome == Outcome::kConflict);
+    CHECK_FALSE(r2.draft.has_value());
+  }
+}
+
+TEST_CASE("edit: ids go up by one per commit, and the hook sees each") {
+  Fixture f(/*theirs=*/false);
+  std::string text = kBase;
+  for (uint64_t expect = 2; expect <= 4; ++expect) {
+    text += "<p>more</p>\n";
+    EditRequest req;
+    req.kind = EditKind::kPut;
+    req.text = text;
+    const std::string tag = f.Current()->meta.RawETag();
+    req.if_match = tag;
+    req.author = "tester";
+    const EditResult r = f.editor->Submit(req);
+    REQUIRE(r.outcome == Outcome::kSaved);
+    CHECK(r.committed.id == expect);
+    CHECK(r.committed.RawETag() == f.Current()->meta.RawETag());
+  }
+  CHECK(f.committed_ids == std::vector<uint64_t>{2, 3, 4});
+}
+
+}  // namespace
+}  // namespace wiki

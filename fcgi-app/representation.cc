@@ -1,0 +1,57 @@
+#include "representation.h"
+
+namespace wiki {
+
+Representation ChooseRepresentation(PageCache* pages, const RevisionPtr& rev,
+                                    uint64_t current_id, bool raw,
+                                    bool accepts_gzip) {
+  Representation rep;
+  rep.rev = rev;
+  rep.raw = raw;
+  if (rev->meta.id == current_id && (!raw || accepts_gzip)) {
+    // Null if `rev` was superseded meanwhile: then it is sent like an old
+    // revision.
+    rep.page = pages->Current(rev);
+  }
+  if (rep.page != nullptr) {
+    if (accepts_gzip) {
+      const PageCache::Body& gz = raw ? rep.page->raw_gz : rep.page->html_gz;
+      if (gz.bytes) rep.body = &gz;  // null if compressing failed
+    }
+    if (rep.body == nullptr && !raw) rep.body = &rep.page->html;
+  }
+  rep.gzipped = rep.body != nullptr && rep.body != &rep.page->html;
+  rep.etag = raw ? rev->meta.RawETag() : rev->meta.PageETag();
+  if (rep.gzipped) rep.etag.insert(rep.etag.size() - 1, "-gz");
+  return rep;
+}
+
+void AttachBody(PageCache* pages, const Representation& rep,
+                uint64_t current_id, const std::string& accel_prefix,
+                Response* resp) {
+  const RevisionPtr& rev = rep.rev;
+  if (rep.body == nullptr && rep.raw) {
+    if (!accel_prefix.empty()) {
+      // Revision files are immutable: nginx can send this one directly.
+      resp->AddHeader(
+          "X-Accel-Redirect",
+          accel_prefix + "revisions/" + std::to_string(rev->meta.id) + ".html");
+      return;
+    }
+    // Share the revision's bytes instead of copying them.
+    resp->shared_body = std::shared_ptr<const std::string>(rev, &rev->text);
+    return;
+  }
+  if (rep.body == nullptr) {
+    resp->shared_body = pages->Old(*rev, current_id);
+    return;
+  }
+  if (!accel_prefix.empty() && !rep.body->file_name.empty()) {
+    resp->AddHeader("X-Accel-Redirect",
+                    accel_prefix + "cache/" + rep.body->file_name);
+    return;
+  }
+  resp->shared_body = rep.body->bytes;
+}
+
+}  // namespace wiki
