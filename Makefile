@@ -3,6 +3,7 @@
 #   make run     install what is missing, build, serve on 127.0.0.1:$(PORT)
 #   make test    unit tests + integration tests against the real stack
 #   make bench   capacity benchmarks (separate from tests; takes minutes)
+#   make fuzz    each libFuzzer target for FUZZ_SECONDS (default 60)
 
 CXX      ?= g++
 CXXFLAGS ?= -O2 -g
@@ -32,7 +33,8 @@ UNIT      := $(BUILD)/unit-tests
 INTEG     := $(BUILD)/integration-tests
 STORM     := $(BUILD)/editor-storm
 
-.PHONY: all deps run test test-asan bench storm-compare format clean
+.PHONY: all deps run test test-asan bench storm-compare format clean \
+        fuzz fuzz-build fuzz-lib
 
 all: $(SERVER) $(UNIT) $(INTEG) $(STORM)
 
@@ -62,7 +64,7 @@ $(STORM): $(call obj,$(STORM_SRCS)) $(APP_LIB)
 run: deps all
 	@exec conf/wikistack run
 
-test: deps all
+test: deps all fuzz-build
 	@tests/run-all
 
 bench: deps all
@@ -76,6 +78,29 @@ test-asan: deps all
 	  $(BUILD)/asan/article-server
 	SERVER_BIN=$(CURDIR)/$(BUILD)/asan/article-server ASAN_OPTIONS=detect_leaks=0 \
 	  $(BUILD)/integration-tests
+
+# libFuzzer targets (fuzz/*_fuzz.cc), built with clang, ASan and UBSan
+# against a libwiki.a of their own; fuzz/run keeps the growing corpus and
+# crash artifacts under $(FUZZ_DIR), seeding from fuzz/corpus/<target>/.
+FUZZ_SECONDS  ?= 60
+FUZZ_DIR      := $(BUILD)/fuzz
+FUZZ_CXXFLAGS := -std=c++17 -O1 -g -fno-omit-frame-pointer \
+                 -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_BINS     := $(patsubst fuzz/%.cc,$(FUZZ_DIR)/%,$(wildcard fuzz/*_fuzz.cc))
+
+fuzz-lib:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_DIR) CXX=clang++ \
+	  CXXFLAGS="$(FUZZ_CXXFLAGS) -fsanitize=fuzzer-no-link -MMD -MP" \
+	  $(FUZZ_DIR)/libwiki.a
+
+$(FUZZ_DIR)/%_fuzz: fuzz/%_fuzz.cc fuzz/fuzz_util.h fuzz-lib
+	clang++ $(CPPFLAGS) $(FUZZ_CXXFLAGS) -fsanitize=fuzzer $< \
+	  $(FUZZ_DIR)/libwiki.a $(LIBS) -o $@
+
+fuzz-build: deps $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@fuzz/run $(FUZZ_SECONDS)
 
 # The default editor storm against merge = word, line and off, side by side.
 storm-compare: deps all
