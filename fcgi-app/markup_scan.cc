@@ -383,6 +383,8 @@ class Scanner {
   Status Comment();
   void FlushText(size_t end);
   void EmitToken(size_t start, size_t end, bool verbatim);
+  void KeepAttribute(bool end_tag, std::string_view name, size_t start,
+                     size_t end, uint32_t* seen);
   Status EndOfInside(const char* what) const {
     return Status::Unprocessable(std::string("the article ends inside ") +
                                  what);
@@ -395,6 +397,7 @@ class Scanner {
   StackModel model_;
   std::string* skeleton_;
   size_t text_start_ = 0;  // of the text run not yet in the skeleton
+  std::string tag_text_;   // the tag being scanned, as the skeleton gets it
   size_t elements_ = 0;
   size_t comments_ = 0;
 };
@@ -453,11 +456,34 @@ void Scanner::FlushText(size_t end) {
   }
 }
 
+// Adds an attribute's source text to the skeleton's copy of the tag unless
+// the tag already had one of that name: the parser keeps the first and
+// drops the others, and dropping them here spares it a quadratic search.
+// End tags keep none: the parser drops all of theirs.
+void Scanner::KeepAttribute(bool end_tag, std::string_view name, size_t start,
+                            size_t end, uint32_t* seen) {
+  if (skeleton_ == nullptr || end_tag) return;
+  static constexpr std::string_view kNames[] = {
+      "id",      "class",   "title", "alt",      "lang", "dir",
+      "width",   "height",  "href",  "src",      "cite", "scope",
+      "colspan", "rowspan", "start", "reversed", "span"};
+  const std::string lower = Lower(name);
+  uint32_t bit = 0;
+  for (size_t i = 0; i < sizeof(kNames) / sizeof(kNames[0]); ++i) {
+    if (lower == kNames[i]) bit = 1u << i;
+  }
+  // (A name RuleForAttribute allows but kNames lacks is always kept.)
+  if ((*seen & bit) != 0) return;
+  *seen |= bit;
+  tag_text_ += ' ';
+  tag_text_.append(html_.data() + start, end - start);
+}
+
 void Scanner::EmitToken(size_t start, size_t end, bool verbatim) {
   FlushText(start);
   if (skeleton_ != nullptr) {
     if (verbatim) {
-      skeleton_->append(html_.data() + start, end - start);
+      *skeleton_ += tag_text_;
     } else {
       *skeleton_ += "<!---->";
     }
@@ -496,6 +522,7 @@ Status Scanner::Run() {
     }
     if (c == '/' && j + 1 < n && html_[j + 1] == '>') {  // "</>" is dropped
       i = j + 2;
+      tag_text_.clear();
       EmitToken(lt, i, true);
       continue;
     }
@@ -564,8 +591,13 @@ Status Scanner::Tag(size_t lt, bool end_tag, size_t* next) {
     return Status::Unprocessable("element <" + MessageName(raw) +
                                  "> is not allowed");
   }
+  if (skeleton_ != nullptr) {
+    tag_text_.assign(end_tag ? "</" : "<");
+    tag_text_.append(raw.data(), raw.size());
+  }
   Status s = Attributes(&k, tag, end_tag, lower);
   if (!s.ok()) return s;
+  if (skeleton_ != nullptr) tag_text_ += '>';
   *next = k;
   if (end_tag) return model_.OnEndTag(tag);
   if (++elements_ > limits_.max_elements) {
@@ -582,6 +614,7 @@ Status Scanner::Attributes(size_t* pos, GumboTag tag, bool end_tag,
   const std::string inside_tag = "the tag <" + name + ">";
   size_t k = *pos;
   size_t count = 0;
+  uint32_t seen = 0;  // allowed attribute names already kept, as bits
   for (;;) {
     // before attribute name
     while (!AtEnd(k) && IsSpace(html_[k])) ++k;
@@ -611,16 +644,23 @@ Status Scanner::Attributes(size_t* pos, GumboTag tag, bool end_tag,
       return Status::Unprocessable("attribute " + MessageName(attr) + " on <" +
                                    name + "> is not allowed");
     }
+    const size_t name_end = k;
     // after attribute name
     while (!AtEnd(k) && IsSpace(html_[k])) ++k;
     if (AtEnd(k)) return EndOfInside(inside_tag.c_str());
-    if (html_[k] != '=') continue;  // '/', '>' or the next attribute
+    if (html_[k] != '=') {  // '/', '>' or the next attribute
+      KeepAttribute(end_tag, attr, name_start, name_end, &seen);
+      continue;
+    }
     // before attribute value
     ++k;
     while (!AtEnd(k) && IsSpace(html_[k])) ++k;
     if (AtEnd(k)) return EndOfInside(inside_tag.c_str());
     char q = html_[k];
-    if (q == '>') break;  // missing value
+    if (q == '>') {  // missing value: the same as no value
+      KeepAttribute(end_tag, attr, name_start, name_end, &seen);
+      break;
+    }
     if (q == '"' || q == '\'') {
       size_t close = html_.find(q, k + 1);
       if (close == std::string_view::npos) {
@@ -628,10 +668,12 @@ Status Scanner::Attributes(size_t* pos, GumboTag tag, bool end_tag,
       }
       k = close + 1;  // after attribute value (quoted): '/', '>' or reconsume
       if (AtEnd(k)) return EndOfInside(inside_tag.c_str());
+      KeepAttribute(end_tag, attr, name_start, k, &seen);
       continue;
     }
     while (!AtEnd(k) && !IsSpace(html_[k]) && html_[k] != '>') ++k;
     if (AtEnd(k)) return EndOfInside(inside_tag.c_str());
+    KeepAttribute(end_tag, attr, name_start, k, &seen);
   }
   *pos = k + 1;
   return Status::OK();

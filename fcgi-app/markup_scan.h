@@ -4,21 +4,28 @@
 // tags, attributes, comments, doctypes and bogus comments (the states a
 // browser uses in the body of the page, where the article is embedded). It
 // refuses, with a message naming the problem or the limit:
-//   - C0 control characters other than tab, LF and CR (and DEL);
+//   - C0 control characters other than tab, LF and CR; DEL, C1 controls
+//     and noncharacters (gumbo would check U+FFFD where browsers keep them);
+//   - a '<' or "</" at the very end (the page's markup would follow it);
 //   - a source that ends inside a tag, an attribute value, a comment, a
 //     doctype or a bogus comment: the page's own markup after the article
 //     would complete it, so what the browser builds is not what was checked;
 //   - every start or end tag whose name is not on the article allowlist
 //     (IsAllowedArticleTag). This also covers every raw-text element
 //     (script, style, textarea, title, xmp, ...), so the scan never has to
-//     follow their states;
+//     follow their states; every attribute of a start tag off the
+//     allowlist (RuleForAttribute; values are checked after the parse);
 //   - more than `max_attributes` attributes on one tag, more than
-//     `max_elements` start tags, or nesting deeper than `max_depth`.
+//     `max_elements` start tags, more than `max_comments` comment-like
+//     tokens, or nesting deeper than `max_depth`;
+//   - a </div> that would close the page's container.
 // Depth comes from a model of the parser's stack of open elements for the
 // allowed elements (implied end tags of p, li, dd, dt, table parts). Markup
 // the model cannot follow exactly is refused rather than guessed at: a
-// formatting element (a, b, code, em, i, small, strong) closed implicitly
-// or by a misnested end tag, and an <a> inside an <a>. With those refused,
+// formatting element (a, b, code, em, i, small, strong) closed implicitly,
+// by a misnested end tag or by the end of the article (the parser would
+// re-create it later, possibly after the article), and an <a> inside an
+// <a>. With those refused,
 // the parser builds no element the model does not count, so gumbo's cost,
 // which grows with depth x elements, is bounded before it runs.
 //
