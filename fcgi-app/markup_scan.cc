@@ -301,7 +301,9 @@ Status StackModel::OnStartTag(GumboTag t) {
       break;
     }
     case GUMBO_TAG_A:
-      if (FindInScope(GUMBO_TAG_A) != kNone) {
+      // Up to the last cell or caption, where the parser's list of active
+      // formatting elements starts afresh (a table is no such boundary).
+      if (Find([](GumboTag e) { return e == GUMBO_TAG_A; }, IsCell) != kNone) {
         return Status::Unprocessable("element <a> is not allowed inside <a>");
       }
       break;
