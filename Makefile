@@ -4,6 +4,7 @@
 #   make reload  roll a new build into the running stack, zero failed requests
 #   make test    unit tests + integration tests against the real stack
 #   make bench   capacity benchmarks (separate from tests; takes minutes)
+#   make fuzz    each libFuzzer target for FUZZ_SECONDS (default 60)
 #
 # Each goal builds only what it needs (make run: the server alone), in
 # parallel on every core unless -j is given on the command line.
@@ -48,7 +49,8 @@ WRITE_SPEED := $(BUILD)/write-speed
 PROBE     := $(BUILD)/front-probe
 FIB_TIME  := $(BUILD)/fib-time
 
-.PHONY: all deps run reload test test-crash test-asan bench bench-front bench-write bench-rollout storm-compare format clean
+.PHONY: all deps run reload test test-crash test-asan bench bench-front bench-write bench-rollout storm-compare format clean \
+        fuzz fuzz-build fuzz-lib
 
 all: $(SERVER) $(UNIT) $(INTEG) $(STORM) $(PROBE) $(FIB_TIME) $(WRITE_SPEED)
 
@@ -96,8 +98,9 @@ run: $(SERVER) | deps
 reload: $(SERVER) | deps
 	@exec conf/wikistack reload
 
-# The integration tests start conf/wikistack with build/article-server.
-test: $(SERVER) $(UNIT) $(INTEG) | deps
+# The integration tests start conf/wikistack with build/article-server;
+# tests/fuzz-smoke runs each fuzz target for a few seconds.
+test: $(SERVER) $(UNIT) $(INTEG) fuzz-build | deps
 	@tests/run-all
 
 bench: $(SERVER) $(STORM) $(FIB_TIME) $(PROBE) $(WRITE_SPEED) | deps
@@ -130,6 +133,29 @@ test-asan: $(INTEG) | deps
 	  $(BUILD)/asan/article-server
 	SERVER_BIN=$(CURDIR)/$(BUILD)/asan/article-server ASAN_OPTIONS=detect_leaks=0 \
 	  $(BUILD)/integration-tests
+
+# libFuzzer targets (fuzz/*_fuzz.cc), built with clang, ASan and UBSan
+# against a libwiki.a of their own; fuzz/run keeps the growing corpus and
+# crash artifacts under $(FUZZ_DIR), seeding from fuzz/corpus/<target>/.
+FUZZ_SECONDS  ?= 60
+FUZZ_DIR      := $(BUILD)/fuzz
+FUZZ_CXXFLAGS := -std=c++17 -O1 -g -fno-omit-frame-pointer \
+                 -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_BINS     := $(patsubst fuzz/%.cc,$(FUZZ_DIR)/%,$(wildcard fuzz/*_fuzz.cc))
+
+fuzz-lib:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_DIR) CXX=clang++ \
+	  CXXFLAGS="$(FUZZ_CXXFLAGS) -fsanitize=fuzzer-no-link -MMD -MP" \
+	  $(FUZZ_DIR)/libwiki.a
+
+$(FUZZ_DIR)/%_fuzz: fuzz/%_fuzz.cc fuzz/fuzz_util.h fuzz-lib
+	clang++ $(CPPFLAGS) $(FUZZ_CXXFLAGS) -fsanitize=fuzzer $< \
+	  $(FUZZ_DIR)/libwiki.a $(LIBS) -o $@
+
+fuzz-build: $(FUZZ_BINS) | deps
+
+fuzz: fuzz-build
+	@fuzz/run $(FUZZ_SECONDS)
 
 # The default editor storm against merge = word, line and off, side by side.
 storm-compare: $(SERVER) $(STORM) | deps

@@ -9,6 +9,7 @@ PACKAGES=(
   libfcgi-dev libinih-dev doctest-dev
   libgumbo-dev libgit2-dev nlohmann-json3-dev libcurl4-openssl-dev zlib1g-dev
   wrk logrotate
+  clang libclang-rt-14-dev
 )
 
 missing=()

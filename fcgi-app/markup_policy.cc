@@ -2,20 +2,22 @@
 //
 // Design notes (the header has the contract):
 //
-// * Full-document parse, not a fragment parse. With a fragment context,
-//   gumbo silently drops a stray "<body onload=...>", yet a browser
-//   rendering the article inside the site's page merges those attributes
-//   onto the page's real <body>. A full parse keeps them: gumbo merges them
-//   onto its own html/body elements, where the walk below sees them. The
-//   cost is that content at the very start (<meta>, <title>, <style>, ...)
-//   lands in <head>, so the whole document is walked, not just <body>.
+// * What is checked is what is served. The article is first scanned as
+//   source (markup_scan: tokenizer states, allowlisted tag names, limits),
+//   which refuses any article whose tokenization ends inside a tag, an
+//   attribute value or a comment: the page's own markup after the article
+//   would complete such a construct in the browser. Then the article is
+//   parsed as a full document in the place the reader page puts it (inside
+//   main > div#mw-content-text, followed by an element of the page's own),
+//   and the parsed page must have exactly that skeleton: nothing of the
+//   article outside the container, the page's element after it intact and
+//   outside it, no attributes merged onto html/body. Only then is the
+//   container's subtree walked against the allowlist. The edit form and
+//   the conflict page show the article escaped in a textarea; render's
+//   HtmlEscape plus the control-character refusal cover those.
 //
-// * The html/head/body elements gumbo synthesises are accepted; the same
-//   elements written in the source are refused. "Written" means the start
-//   tag or end tag is in the source, or the element carries attributes
-//   (merged from a stray tag anywhere in the article). A stray bare <html>,
-//   <head> or <body> in the middle of an article leaves no trace in gumbo's
-//   tree and is let through; browsers ignore those too.
+// * Article ids may not collide with the template's (render.h), so an
+//   article cannot take over the page's own anchors.
 //
 // * Whole-article refusal, never sanitising: the stored source is what
 //   readers' browsers parse, so the only question is whether anything in it
@@ -38,6 +40,8 @@
 #include <vector>
 
 #include "http.h"  // AsciiLower
+#include "markup_scan.h"
+#include "render.h"
 
 namespace wiki {
 namespace {
@@ -174,103 +178,6 @@ Status ElementRefused(const GumboElement& element) {
                                "> is not allowed");
 }
 
-bool IsAllowedElement(GumboTag tag) {
-  switch (tag) {
-    case GUMBO_TAG_H1:
-    case GUMBO_TAG_H2:
-    case GUMBO_TAG_H3:
-    case GUMBO_TAG_H4:
-    case GUMBO_TAG_H5:
-    case GUMBO_TAG_H6:
-    case GUMBO_TAG_P:
-    case GUMBO_TAG_UL:
-    case GUMBO_TAG_OL:
-    case GUMBO_TAG_LI:
-    case GUMBO_TAG_DL:
-    case GUMBO_TAG_DT:
-    case GUMBO_TAG_DD:
-    case GUMBO_TAG_TABLE:
-    case GUMBO_TAG_CAPTION:
-    case GUMBO_TAG_COLGROUP:
-    case GUMBO_TAG_COL:
-    case GUMBO_TAG_THEAD:
-    case GUMBO_TAG_TBODY:
-    case GUMBO_TAG_TFOOT:
-    case GUMBO_TAG_TR:
-    case GUMBO_TAG_TH:
-    case GUMBO_TAG_TD:
-    case GUMBO_TAG_A:
-    case GUMBO_TAG_IMG:
-    case GUMBO_TAG_FIGURE:
-    case GUMBO_TAG_FIGCAPTION:
-    case GUMBO_TAG_BLOCKQUOTE:
-    case GUMBO_TAG_CITE:
-    case GUMBO_TAG_Q:
-    case GUMBO_TAG_ABBR:
-    case GUMBO_TAG_SUP:
-    case GUMBO_TAG_SUB:
-    case GUMBO_TAG_B:
-    case GUMBO_TAG_I:
-    case GUMBO_TAG_EM:
-    case GUMBO_TAG_STRONG:
-    case GUMBO_TAG_SMALL:
-    case GUMBO_TAG_CODE:
-    case GUMBO_TAG_PRE:
-    case GUMBO_TAG_SPAN:
-    case GUMBO_TAG_DIV:
-    case GUMBO_TAG_BR:
-    case GUMBO_TAG_HR:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// How an attribute's value must be checked, if it may appear at all.
-enum class AttributeRule {
-  kRefused,
-  kPlain,     // any value: no URL, no script, no style
-  kLinkUrl,   // http:, https: or relative
-  kImageUrl,  // absolute https:// only
-};
-
-AttributeRule RuleFor(GumboTag tag, std::string_view name) {
-  // No event handler (on*) and no style: those fall through to kRefused.
-  static constexpr std::string_view kGlobal[] = {
-      "id", "class", "title", "alt", "lang", "dir", "width", "height"};
-  for (std::string_view global : kGlobal) {
-    if (name == global) return AttributeRule::kPlain;
-  }
-  switch (tag) {
-    case GUMBO_TAG_A:
-      if (name == "href") return AttributeRule::kLinkUrl;
-      break;
-    case GUMBO_TAG_IMG:
-      if (name == "src") return AttributeRule::kImageUrl;
-      break;
-    case GUMBO_TAG_BLOCKQUOTE:
-    case GUMBO_TAG_Q:
-      if (name == "cite") return AttributeRule::kLinkUrl;
-      break;
-    case GUMBO_TAG_TH:
-      if (name == "scope") return AttributeRule::kPlain;
-      [[fallthrough]];
-    case GUMBO_TAG_TD:
-      if (name == "colspan" || name == "rowspan") return AttributeRule::kPlain;
-      break;
-    case GUMBO_TAG_OL:
-      if (name == "start" || name == "reversed") return AttributeRule::kPlain;
-      break;
-    case GUMBO_TAG_COL:
-    case GUMBO_TAG_COLGROUP:
-      if (name == "span") return AttributeRule::kPlain;
-      break;
-    default:
-      break;
-  }
-  return AttributeRule::kRefused;
-}
-
 // The URL as a browser's scheme detection sees it, made stricter: the URL
 // parser drops tabs and newlines anywhere and C0 controls and spaces at
 // the ends; dropping every control and space everywhere means no spacing
@@ -316,11 +223,6 @@ Status CheckImageUrl(std::string_view value) {
   return Status::OK();
 }
 
-bool IsDocumentFrame(GumboTag tag) {
-  return tag == GUMBO_TAG_HTML || tag == GUMBO_TAG_HEAD ||
-         tag == GUMBO_TAG_BODY;
-}
-
 Status CheckElement(const GumboNode& node) {
   const GumboElement& element = node.v.element;
   // Foreign (SVG/MathML) content is only reachable through <svg>/<math>,
@@ -329,24 +231,22 @@ Status CheckElement(const GumboNode& node) {
   if (element.tag_namespace != GUMBO_NAMESPACE_HTML) {
     return ElementRefused(element);
   }
-  if (IsDocumentFrame(element.tag)) {
-    bool synthesised = (node.parse_flags & GUMBO_INSERTION_BY_PARSER) != 0 &&
-                       element.original_end_tag.length == 0 &&
-                       element.attributes.length == 0;
-    return synthesised ? Status::OK() : ElementRefused(element);
-  }
-  if (!IsAllowedElement(element.tag)) return ElementRefused(element);
+  if (!IsAllowedArticleTag(element.tag)) return ElementRefused(element);
 
   for (unsigned int i = 0; i < element.attributes.length; ++i) {
     const auto* attribute =
         static_cast<const GumboAttribute*>(element.attributes.data[i]);
     std::string_view name = attribute->name;
-    switch (RuleFor(element.tag, name)) {
+    switch (RuleForAttribute(element.tag, name)) {
       case AttributeRule::kRefused:
         return Status::Unprocessable("attribute " + MessageName(name) +
                                      " on <" + ElementName(element) +
                                      "> is not allowed");
       case AttributeRule::kPlain:
+        if (name == "id" && IsTemplateId(attribute->value)) {
+          return Status::Unprocessable("id \"" + MessageName(attribute->value) +
+                                       "\" is used by the page itself");
+        }
         break;
       case AttributeRule::kLinkUrl: {
         Status s = CheckLinkUrl(attribute->value, name, element);
@@ -371,10 +271,11 @@ void PushChildrenReversed(const GumboVector& children,
 }
 
 // Pre-order walk so the first refusal is the first offence in the source.
-// Iterative: a 2 MiB article can nest hundreds of thousands of levels.
-Status CheckTree(const GumboNode* document) {
+// Iterative, so that no nesting the pre-scan lets through can overflow the
+// stack.
+Status CheckTree(const GumboNode& container) {
   std::vector<const GumboNode*> stack;
-  PushChildrenReversed(document->v.document.children, &stack);
+  PushChildrenReversed(container.v.element.children, &stack);
   while (!stack.empty()) {
     const GumboNode* node = stack.back();
     stack.pop_back();
@@ -460,73 +361,90 @@ bool IsValidUtf8(std::string_view s) {
 
 namespace {
 
-// Elements that are never allowed, looked for in the source text itself.
-// The parser silently drops some of them where they cannot stand (a
-// <frame> outside a frameset, a stray </body>...), so the tree walk never
-// sees them, yet another parser (an old browser, a feed reader) might act
-// on them. Refusing them by name in the text closes that gap; the price is
-// refusing the rare article that mentions "<frame" inside a comment.
-constexpr const char* kNeverTags[] = {
-    "applet",   "base",      "basefont", "button",   "embed",    "form",
-    "frame",    "frameset",  "iframe",   "input",    "isindex",  "link",
-    "math",     "meta",      "noembed",  "noframes", "noscript", "object",
-    "param",    "plaintext", "script",   "select",   "style",    "svg",
-    "template", "textarea",  "xmp"};
+// The article is parsed where the reader page puts it: after the page's
+// own markup has opened html, body, main and the container, and followed
+// by the container's end tag and an element of the page's own. Only the
+// skeleton matters for the parser's state at the article's start (no open
+// <p>, no active formatting elements, standards mode).
+constexpr std::string_view kEmbedSentinelId = "wiki-embed-sentinel";
 
-// gumbo's tree construction is quadratic in some nestings (tens of
-// thousands of open elements), so an article with more tags than any real
-// one is refused before parsing. The sample article has ~700.
-constexpr size_t kMaxTags = 20000;
-
-bool IsAsciiAlpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+std::string EmbedArticle(std::string_view html) {
+  std::string out;
+  out.reserve(html.size() + 160);
+  out += "<!DOCTYPE html><html><head></head><body><main><div id=\"";
+  out += kArticleContainerId;
+  out += "\">\n";
+  out += html;
+  // Text after the container, as in the page: it is where the parser
+  // re-creates formatting elements the article left open.
+  out += "\n</div>\n<p id=\"";
+  out += kEmbedSentinelId;
+  out += "\">.</p></main></body></html>";
+  return out;
 }
 
-// A small tokenizer over the source: skips comments and attribute values
-// (quoted or not), so only real tag names are looked at.
-Status CheckSourceTags(std::string_view html) {
-  size_t tags = 0;
-  size_t i = 0;
-  const size_t n = html.size();
-  while ((i = html.find('<', i)) != std::string_view::npos) {
-    if (html.compare(i, 4, "<!--") == 0) {
-      size_t end = html.find("-->", i + 4);
-      if (end == std::string_view::npos) break;
-      i = end + 3;
-      continue;
-    }
-    size_t j = i + 1;
-    if (j < n && html[j] == '/') ++j;
-    if (j >= n || !IsAsciiAlpha(html[j])) {
-      i = j;
-      continue;
-    }
-    size_t start = j;
-    while (j < n && !IsHtmlSpace(html[j]) && html[j] != '/' && html[j] != '>')
-      ++j;
-    if (++tags > kMaxTags) {
-      return Status::Unprocessable("the article has more than " +
-                                   std::to_string(kMaxTags) + " tags");
-    }
-    std::string name(html.substr(start, std::min<size_t>(j - start, 40)));
-    for (char& c : name) c = AsciiLower(c);
-    for (const char* never : kNeverTags) {
-      if (name == never)
-        return Status::Unprocessable("element <" + name + "> is not allowed");
-    }
-    // Skip the attributes up to the tag's end, stepping over quoted values.
-    while (j < n && html[j] != '>') {
-      if (html[j] == '"' || html[j] == '\'') {
-        size_t close = html.find(html[j], j + 1);
-        if (close == std::string_view::npos) return Status::OK();
-        j = close + 1;
-      } else {
-        ++j;
-      }
-    }
-    i = j;
+bool IsWhitespaceNode(const GumboNode* node) {
+  return node->type == GUMBO_NODE_WHITESPACE;
+}
+
+// The element children of `parent`, or nullopt if it has any other child
+// except whitespace.
+bool ElementChildren(const GumboNode& parent,
+                     std::vector<const GumboNode*>* out) {
+  const GumboVector& children = parent.v.element.children;
+  for (unsigned int i = 0; i < children.length; ++i) {
+    const auto* child = static_cast<const GumboNode*>(children.data[i]);
+    if (IsWhitespaceNode(child)) continue;
+    if (child->type != GUMBO_NODE_ELEMENT) return false;
+    out->push_back(child);
   }
-  return Status::OK();
+  return true;
+}
+
+bool IsBare(const GumboNode* node, GumboTag tag) {
+  return node->type == GUMBO_NODE_ELEMENT && node->v.element.tag == tag &&
+         node->v.element.attributes.length == 0;
+}
+
+bool HasId(const GumboNode* node, GumboTag tag, std::string_view id) {
+  if (node->type != GUMBO_NODE_ELEMENT || node->v.element.tag != tag ||
+      node->v.element.attributes.length != 1) {
+    return false;
+  }
+  const GumboAttribute* a =
+      gumbo_get_attribute(&node->v.element.attributes, "id");
+  return a != nullptr && id == a->value;
+}
+
+// Finds the container in the parsed page and checks that the page around
+// it is exactly the skeleton EmbedArticle wrote: nothing of the article
+// escaped the container, and the page's markup after it is intact.
+Result<const GumboNode*> FindContainer(const GumboOutput& output) {
+  const Status escaped = Status::Unprocessable(
+      "the article closes an element it did not open (a stray </div>?)");
+  const Status open = Status::Unprocessable(
+      "the article leaves an element open (a <div> or <table>?)");
+  std::vector<const GumboNode*> top, html, body, main;
+  if (!ElementChildren(*output.document, &top) || top.size() != 1 ||
+      !IsBare(top[0], GUMBO_TAG_HTML) || !ElementChildren(*top[0], &html) ||
+      html.size() != 2 || !IsBare(html[0], GUMBO_TAG_HEAD) ||
+      html[0]->v.element.children.length != 0 ||
+      !IsBare(html[1], GUMBO_TAG_BODY) || !ElementChildren(*html[1], &body) ||
+      body.size() != 1 || !IsBare(body[0], GUMBO_TAG_MAIN)) {
+    return escaped;
+  }
+  if (!ElementChildren(*body[0], &main) || main.empty() ||
+      !HasId(main[0], GUMBO_TAG_DIV, kArticleContainerId)) {
+    return escaped;
+  }
+  if (main.size() == 1) return open;
+  if (main.size() != 2 || !HasId(main[1], GUMBO_TAG_P, kEmbedSentinelId) ||
+      main[1]->v.element.children.length != 1 ||
+      static_cast<const GumboNode*>(main[1]->v.element.children.data[0])
+              ->type != GUMBO_NODE_TEXT) {
+    return escaped;
+  }
+  return main[0];
 }
 
 }  // namespace
@@ -539,17 +457,23 @@ Status CheckArticle(std::string_view html) {
   if (HasConflictMarker(html)) {
     return Status::Unprocessable("unresolved merge conflict marker");
   }
-  Status lexical = CheckSourceTags(html);
+  // Linear, and it bounds what gumbo will be given (markup_scan.h).
+  std::string skeleton;
+  skeleton.reserve(html.size() / 4);
+  Status lexical = ScanArticleSource(html, ScanLimits(), &skeleton);
   if (!lexical.ok()) return lexical;
 
+  const std::string page = EmbedArticle(skeleton);
   GumboHeap heap;
   GumboOptions options = kGumboDefaultOptions;
   heap.Install(&options);
   options.max_errors = 0;  // parse errors are not used; don't store them
   GumboOutput* output =
-      gumbo_parse_with_options(&options, html.data(), html.size());
+      gumbo_parse_with_options(&options, page.data(), page.size());
   // No gumbo_destroy_output(): `heap` frees everything (see file comment).
-  return CheckTree(output->document);
+  Result<const GumboNode*> container = FindContainer(*output);
+  if (!container.ok()) return container.status();
+  return CheckTree(**container);
 }
 
 }  // namespace wiki

@@ -58,7 +58,31 @@ std::string Chrome(std::string_view title, std::string_view heading) {
 
 constexpr const char kTail[] = "</main>\n</body>\n</html>\n";
 
+// Every id the templates below write; IsTemplateId() refuses them in
+// articles.
+constexpr std::string_view kTemplateIds[] = {
+    "firstHeading", kArticleContainerId, "footer",
+    "wpTextbox1",   "wpSummary",         "wpSave"};
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+bool IsTemplateId(std::string_view id) {
+  for (std::string_view t : kTemplateIds) {
+    if (EqualsIgnoreCase(id, t)) return true;
+  }
+  return false;
+}
 
 std::string HtmlEscape(std::string_view s) {
   std::string out;
@@ -115,10 +139,12 @@ std::string RenderReaderPage(std::string_view title, const Revision& rev,
         t + "\">current revision</a> is " + std::to_string(current_id) +
         ".</p>\n";
   }
-  out += "<div id=\"mw-content-text\">\n";
+  out += "<div id=\"";
+  out += kArticleContainerId;
+  out += "\">\n";
   out += rev.text;
-  out += "\n</div>\n";
-  out += kTail;
+  out += "\n</div>\n</main>\n<footer id=\"footer\"><a href=\"/wiki/" + t +
+         "?action=history\">Page history</a></footer>\n</body>\n</html>\n";
   return out;
 }
 
@@ -173,16 +199,16 @@ std::string Form(std::string_view title, uint64_t base, std::string_view text) {
   // The newline after the start tag is eaten by the HTML parser; without
   // it, an article's own leading newline would be lost on the next save.
   out +=
-      "<textarea name=\"text\" rows=\"30\" cols=\"100\" "
+      "<textarea name=\"text\" id=\"wpTextbox1\" rows=\"30\" cols=\"100\" "
       "aria-label=\"Article text (HTML)\">\n";
   out += HtmlEscape(text);
   out += "</textarea>\n";
   out +=
-      "<p><label>Summary: <input type=\"text\" name=\"summary\" size=\"60\" "
-      "maxlength=\"" +
+      "<p><label>Summary: <input type=\"text\" name=\"summary\" "
+      "id=\"wpSummary\" size=\"60\" maxlength=\"" +
       std::to_string(kMaxSummaryBytes) +
-      "\"></label>\n<button type=\"submit\">Save "
-      "changes</button></p>\n"
+      "\"></label>\n"
+      "<button type=\"submit\" id=\"wpSave\">Save changes</button></p>\n"
       "</form>\n";
   return out;
 }

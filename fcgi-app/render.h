@@ -20,6 +20,14 @@ namespace wiki {
 
 std::string HtmlEscape(std::string_view s);
 
+// The id of the element the reader page embeds the article in; the article
+// is its only content.
+inline constexpr std::string_view kArticleContainerId = "mw-content-text";
+
+// True if `id` (compared ASCII-case-insensitively) is one the page template
+// gives its own elements; articles may not use those.
+bool IsTemplateId(std::string_view id);
+
 // "Latest_plane_crash" -> "Latest plane crash"
 std::string DisplayTitle(std::string_view title);
 

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace wiki {
@@ -64,23 +65,73 @@ std::string EncodeLogRecord(const RevisionMeta& m) {
          "\n";
 }
 
+namespace {
+
+// An integer field that fits T exactly. nlohmann's get<T>() converts
+// floats and out-of-range integers with a plain cast (undefined for a
+// float beyond T's range, found by fuzzing), so the type and range are
+// checked here first.
+template <typename T>
+bool GetInteger(const nlohmann::json& j, const char* key, T* out) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number_integer()) return false;
+  if (it->is_number_unsigned()) {
+    uint64_t u = it->get<uint64_t>();
+    if (u > static_cast<uint64_t>(std::numeric_limits<T>::max())) return false;
+    *out = static_cast<T>(u);
+    return true;
+  }
+  int64_t i = it->get<int64_t>();
+  if (i < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+      (i > 0 && static_cast<uint64_t>(i) >
+                    static_cast<uint64_t>(std::numeric_limits<T>::max()))) {
+    return false;
+  }
+  *out = static_cast<T>(i);
+  return true;
+}
+
+// 1 to 16 hex digits, nothing else (std::stoull would also take signs,
+// spaces and "0x").
+bool ParseHash(const nlohmann::json& j, uint64_t* out) {
+  auto it = j.find("hash");
+  if (it == j.end() || !it->is_string()) return false;
+  const std::string& s = it->get_ref<const std::string&>();
+  if (s.empty() || s.size() > 16) return false;
+  uint64_t v = 0;
+  for (char c : s) {
+    int d = (c >= '0' && c <= '9')   ? c - '0'
+            : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+            : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                     : -1;
+    if (d < 0) return false;
+    v = v << 4 | static_cast<uint64_t>(d);
+  }
+  *out = v;
+  return true;
+}
+
+bool GetString(const nlohmann::json& j, const char* key, std::string* out) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return false;
+  *out = it->get<std::string>();
+  return true;
+}
+
+}  // namespace
+
 Result<RevisionMeta> DecodeLogRecord(std::string_view line) {
   nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     return Status::Corruption("history record is not JSON");
   }
   RevisionMeta m;
-  try {
-    m.id = j.at("id").get<uint64_t>();
-    m.time_ms = j.at("time_ms").get<int64_t>();
-    m.size = j.at("size").get<uint64_t>();
-    m.hash = std::stoull(j.at("hash").get<std::string>(), nullptr, 16);
-    m.author = j.at("author").get<std::string>();
-    m.summary = j.at("summary").get<std::string>();
-    m.fib_n = j.at("fib_n").get<int>();
-    m.fib = j.at("fib").get<uint64_t>();
-  } catch (const std::exception& e) {
-    return Status::Corruption(std::string("history record: ") + e.what());
+  if (!GetInteger(j, "id", &m.id) || !GetInteger(j, "time_ms", &m.time_ms) ||
+      !GetInteger(j, "size", &m.size) || !ParseHash(j, &m.hash) ||
+      !GetString(j, "author", &m.author) ||
+      !GetString(j, "summary", &m.summary) ||
+      !GetInteger(j, "fib_n", &m.fib_n) || !GetInteger(j, "fib", &m.fib)) {
+    return Status::Corruption("history record: a field is missing or invalid");
   }
   return m;
 }

@@ -2,6 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace wiki {
 namespace {
 
@@ -38,6 +42,42 @@ TEST_CASE("revision: corrupt records are Corruption") {
         "\"summary\":\"\",\"fib_n\":1,\"fib\":1}"}) {
     CAPTURE(bad);
     auto r = DecodeLogRecord(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Status::Code::kCorruption);
+  }
+}
+
+TEST_CASE("revision: out-of-range and mistyped fields are Corruption") {
+  // Found by fuzzing: a float beyond int64 in time_ms was converted with
+  // an undefined cast.
+  auto record = [](const std::string& field, const std::string& value) {
+    std::string fields[][2] = {{"id", "3"},         {"time_ms", "1"},
+                               {"size", "1"},       {"hash", "\"1f\""},
+                               {"author", "\"a\""}, {"summary", "\"\""},
+                               {"fib_n", "34"},     {"fib", "5702887"}};
+    std::string out = "{";
+    for (auto& f : fields) {
+      if (out.size() > 1) out += ",";
+      out += "\"" + f[0] + "\":" + (f[0] == field ? value : f[1]);
+    }
+    return out + "}";
+  };
+  REQUIRE(DecodeLogRecord(record("", "")).ok());
+  for (auto [field, value] : std::vector<std::pair<std::string, std::string>>{
+           {"time_ms", "16666666666666666666669933"},
+           {"time_ms", "1.5"},
+           {"id", "-1"},
+           {"size", "1e3"},
+           {"fib_n", "4294967296"},
+           {"fib", "-5"},
+           {"hash", "\"-1\""},
+           {"hash", "\"0x1f\""},
+           {"hash", "\" 1f\""},
+           {"hash", "\"11112222333344445\""},
+           {"author", "5"},
+           {"summary", "null"}}) {
+    CAPTURE(record(field, value));
+    auto r = DecodeLogRecord(record(field, value));
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().code() == Status::Code::kCorruption);
   }
