@@ -106,6 +106,13 @@ class Editor {
 
   EditResult Submit(const EditRequest& req);
 
+  // The validation a save would make (phase 2), and nothing else: a
+  // kRejected result with the save's message, or nullopt if the text
+  // would be accepted. For previews.
+  std::optional<EditResult> Check(const EditRequest& req) const {
+    return Validate(req);
+  }
+
  private:
   struct Prepared;
 

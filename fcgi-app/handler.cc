@@ -225,7 +225,21 @@ void Handler::HandlePost(const Request& req, Response* resp) {
   }
   const FormField* summary_f = form->Find("summary");
   if (summary_f != nullptr) edit.summary = summary_f->value;
+  const FormField* preview_f = form->Find("preview");
+  if (preview_f != nullptr && preview_f->value == "1") {
+    return Preview(req, edit, resp);
+  }
   AnswerEdit(req, edit, editor_.Submit(edit), resp);
+}
+
+void Handler::Preview(const Request& req, const EditRequest& edit,
+                      Response* resp) {
+  // The checks a save would make, with its messages; nothing is saved.
+  std::optional<EditResult> refused = editor_.Check(edit);
+  if (refused) return AnswerEdit(req, edit, *refused, resp);
+  Html(resp, 200,
+       RenderPreviewPage(config_.title, edit.base_revision.value_or(0),
+                         edit.text, edit.summary));
 }
 
 void Handler::HandleMetrics(const Request& req, Response* resp) {

@@ -55,6 +55,8 @@ class Handler {
                    uint64_t current_id, bool raw, Response* resp);
   void HandlePut(const Request& req, Response* resp);
   void HandlePost(const Request& req, Response* resp);
+  // A form POST with preview=1: the page rendered from the submitted text.
+  void Preview(const Request& req, const EditRequest& edit, Response* resp);
   void HandleMetrics(const Request& req, Response* resp);
   // Answers an edit (or its refusal before Submit) through RespondToEdit.
   void AnswerEdit(const Request& req, const EditRequest& edit,

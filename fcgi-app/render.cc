@@ -1,5 +1,6 @@
 #include "render.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace wiki {
@@ -20,6 +21,10 @@ constexpr const char kStyle[] =
     "table{border-collapse:collapse}td,th{border:1px solid #a2a9b1;"
     "padding:.2em .5em}"
     ".infobox{float:right;margin:0 0 1em 1em;background:#f8f9fa}"
+    ".conflicts del,.conflicts ins{white-space:pre-wrap;font-family:monospace}"
+    ".conflicts del{background:#fee7e6}.conflicts ins{background:#d5fdf4}"
+    ".conflicts mark{background:#fc3}"
+    ".preview{border:1px dashed #a2a9b1;padding:0 1em;margin-bottom:1em}"
     "textarea{width:100%;box-sizing:border-box;font-family:monospace}"
     "input[type=text]{max-width:100%;box-sizing:border-box}"
     "img{max-width:100%;height:auto}"
@@ -190,7 +195,8 @@ std::string RenderHistoryJson(std::string_view title,
 
 namespace {
 
-std::string Form(std::string_view title, uint64_t base, std::string_view text) {
+std::string Form(std::string_view title, uint64_t base, std::string_view text,
+                 std::string_view summary = "") {
   std::string out;
   out += "<form method=\"post\" action=\"/wiki/" + HtmlEscape(title) +
          "\" accept-charset=\"utf-8\">\n";
@@ -206,29 +212,102 @@ std::string Form(std::string_view title, uint64_t base, std::string_view text) {
   out +=
       "<p><label>Summary: <input type=\"text\" name=\"summary\" "
       "id=\"wpSummary\" size=\"60\" maxlength=\"" +
-      std::to_string(kMaxSummaryBytes) +
+      std::to_string(kMaxSummaryBytes) + "\" value=\"" + HtmlEscape(summary) +
       "\"></label>\n"
-      "<button type=\"submit\" id=\"wpSave\">Save changes</button></p>\n"
+      "<button type=\"submit\" id=\"wpSave\">Save changes</button>\n"
+      "<button type=\"submit\" name=\"preview\" value=\"1\" "
+      "id=\"wpPreview\">Show preview</button></p>\n"
       "</form>\n";
   return out;
+}
+
+// Up to `n` bytes of `text` before `at` (or after, with `forward`), cut
+// at a sentence or line boundary when there is one, never inside a UTF-8
+// sequence.
+std::string_view Around(std::string_view text, size_t at, size_t n,
+                        bool forward) {
+  if (forward) {
+    size_t end = std::min(text.size(), at + n);
+    size_t stop = text.find_first_of(".\n", at);
+    if (stop != std::string_view::npos && stop < end) end = stop + 1;
+    while (end < text.size() && (text[end] & 0xC0) == 0x80) ++end;
+    return text.substr(at, end - at);
+  }
+  size_t begin = at > n ? at - n : 0;
+  size_t stop = text.find_last_of(".\n", at == 0 ? 0 : at - 1);
+  if (stop != std::string_view::npos && stop >= begin && stop + 1 < at)
+    begin = stop + 1;
+  while (begin < at && (text[begin] & 0xC0) == 0x80) ++begin;
+  return text.substr(begin, at - begin);
+}
+
+// Each conflict of a draft as "theirs" against "yours", in the words
+// around it, with the line of the draft (the form below) where it stands.
+std::string ConflictList(const MergeResult& merge) {
+  static constexpr std::string_view kOpen = "<<<<<<< current revision\n";
+  static constexpr std::string_view kClose = ">>>>>>> your edit\n";
+  std::string_view draft = merge.text;
+  std::string out = "<ol class=\"conflicts\">\n";
+  size_t from = 0;
+  for (size_t i = 0; i < merge.conflicts.size(); ++i) {
+    const MergeConflict& c = merge.conflicts[i];
+    size_t open = draft.find(kOpen, from);
+    size_t close = open == std::string_view::npos ? std::string_view::npos
+                                                  : draft.find(kClose, open);
+    const std::string n = std::to_string(i + 1);
+    out += "<li id=\"conflict-" + n + "\">";
+    if (close != std::string_view::npos) {
+      const size_t line = 1 + static_cast<size_t>(std::count(
+                                  draft.begin(), draft.begin() + open, '\n'));
+      from = close + kClose.size();
+      out += "<a href=\"#wpTextbox1\">Line " + std::to_string(line) +
+             " of the draft</a>: \u2026" +
+             HtmlEscape(Around(draft, open, 120, false)) + "<mark>[conflict " +
+             n + "]</mark>" + HtmlEscape(Around(draft, from, 120, true)) +
+             "\u2026";
+    }
+    out += "\n<dl><dt>Theirs (the current revision)</dt><dd><del>" +
+           HtmlEscape(c.theirs) + "</del></dd>\n<dt>Yours</dt><dd><ins>" +
+           HtmlEscape(c.mine) + "</ins></dd></dl></li>\n";
+  }
+  return out + "</ol>\n";
 }
 
 std::string ReadOnlyText(std::string_view heading, std::string_view text) {
   return "<h2>" + HtmlEscape(heading) +
          "</h2>\n<textarea readonly rows=\"12\" cols=\"100\" aria-label=\"" +
-         HtmlEscape(heading) + "\">\n" +
-         HtmlEscape(text) + "</textarea>\n";
+         HtmlEscape(heading) + "\">\n" + HtmlEscape(text) + "</textarea>\n";
 }
 
 }  // namespace
 
 std::string RenderEditPage(std::string_view title, uint64_t base_revision,
-                           std::string_view text, std::string_view notice) {
+                           std::string_view text, std::string_view notice,
+                           std::string_view summary) {
   std::string out = Head("Editing " + DisplayTitle(title));
   out += Chrome(title, "Editing " + DisplayTitle(title));
   if (!notice.empty())
     out += "<p class=\"notice\">" + HtmlEscape(notice) + "</p>\n";
-  out += Form(title, base_revision, text);
+  out += Form(title, base_revision, text, summary);
+  out += kTail;
+  return out;
+}
+
+std::string RenderPreviewPage(std::string_view title, uint64_t base_revision,
+                              std::string_view text, std::string_view summary) {
+  std::string out = Head("Previewing " + DisplayTitle(title));
+  out += Chrome(title, "Previewing " + DisplayTitle(title));
+  out +=
+      "<p class=\"notice\">This is a preview: nothing is saved until you "
+      "press \u201cSave changes\u201d.</p>\n";
+  // Embedded as the reader page embeds an article: it passed the same
+  // checks a save makes.
+  out += "<div id=\"";
+  out += kArticleContainerId;
+  out += "\" class=\"preview\">\n";
+  out += text;
+  out += "\n</div>\n";
+  out += Form(title, base_revision, text, summary);
   out += kTail;
   return out;
 }
@@ -254,6 +333,7 @@ std::string RenderConflictPage(std::string_view title, const Revision& current,
         "revision, reapply your changes and save.";
   }
   out += "</p>\n";
+  if (merge != nullptr) out += ConflictList(*merge);
   out += Form(title, current.meta.id,
               merge != nullptr ? std::string_view(merge->text) : mine);
   out += ReadOnlyText("Your text", mine);

@@ -47,7 +47,14 @@ std::string RenderHistoryJson(std::string_view title,
 // base_revision, a summary field, posting back to the article URL.
 // `notice` (escaped) is shown above the form when not empty.
 std::string RenderEditPage(std::string_view title, uint64_t base_revision,
-                           std::string_view text, std::string_view notice);
+                           std::string_view text, std::string_view notice,
+                           std::string_view summary = "");
+
+// "Show preview": the submitted text rendered as the reader page would
+// show it (it passed the checks a save makes), above the edit form holding
+// the same text and summary. Nothing is saved.
+std::string RenderPreviewPage(std::string_view title, uint64_t base_revision,
+                              std::string_view text, std::string_view summary);
 
 // 409 for a browser: the current text, the editor's text, and a fresh
 // form (base = current) prefilled with the merged draft when there is one,

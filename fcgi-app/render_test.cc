@@ -82,5 +82,41 @@ TEST_CASE("render: conflict page keeps the editor's work") {
         std::string::npos);
 }
 
+TEST_CASE("render: preview embeds the text, keeps text and summary") {
+  const std::string page = RenderPreviewPage(
+      "Latest_plane_crash", 7, "<p>Preview &amp; text</p>", "sum \"q\" <b>");
+  CHECK(page.find("<div id=\"mw-content-text\" class=\"preview\">\n<p>Preview "
+                  "&amp; text</p>") != std::string::npos);
+  CHECK(page.find(">\n&lt;p&gt;Preview &amp;amp; text&lt;/p&gt;</textarea>") !=
+        std::string::npos);
+  CHECK(page.find("value=\"sum &quot;q&quot; &lt;b&gt;\"") !=
+        std::string::npos);
+  CHECK(page.find("name=\"base_revision\" value=\"7\"") != std::string::npos);
+  CHECK(page.find("nothing is saved") != std::string::npos);
+}
+
+TEST_CASE("render: the conflict page lists each conflict, theirs vs yours") {
+  Revision current;
+  current.meta.id = 9;
+  current.text = "<p>The fast fox.</p>\n";
+  MergeResult merge;
+  merge.clean = false;
+  merge.text =
+      "<p>Intro line.</p>\n<p>The \n<<<<<<< current revision\nfast\n=======\n"
+      "slow <&>\n>>>>>>> your edit\n fox.</p>\n";
+  merge.conflicts.push_back({"quick", "slow <&>", "fast"});
+  const std::string page =
+      RenderConflictPage("Latest_plane_crash", current, "mine", &merge);
+  CHECK(page.find("<li id=\"conflict-1\">") != std::string::npos);
+  CHECK(page.find("Line 3 of the draft") != std::string::npos);  // its marker
+  CHECK(page.find("<del>fast</del>") != std::string::npos);
+  CHECK(page.find("<ins>slow &lt;&amp;&gt;</ins>") != std::string::npos);
+  // The surrounding words, escaped, around the mark.
+  CHECK(page.find("&lt;p&gt;The \n<mark>[conflict 1]</mark> fox.") !=
+        std::string::npos);
+  // Before the form: the list comes first.
+  CHECK(page.find("class=\"conflicts\"") < page.find("<form"));
+}
+
 }  // namespace
 }  // namespace wiki

@@ -324,6 +324,13 @@ Status CheckArticleAsServed(std::string_view article) {
                    RenderEditPage(title, 7, placeholder, ""),
                    false,
                    {std::string(article)}});
+  // A preview embeds the submitted text as the reader page does, and keeps
+  // it in the form.
+  pages.push_back({"preview",
+                   RenderPreviewPage(title, 7, article, ""),
+                   RenderPreviewPage(title, 7, placeholder, ""),
+                   true,
+                   {std::string(article)}});
   // The conflict page shows the article as the current revision, as the
   // editor's text and as the merged draft.
   pages.push_back(

@@ -194,8 +194,16 @@ test('two browsers, same words: a conflict page that can be resolved', async (b,
     (t) => { const e = paragraphs(t)[1]; return t.slice(0, e) + ` [theirs ${tag}]` + t.slice(e); },
     (t) => { const e = paragraphs(t)[1]; return t.slice(0, e) + ` [mine ${tag}]` + t.slice(e); });
   assert(rc.status() === 409, 'conflict status ' + rc.status());
-  const html = await c.content();
-  assert(html.includes('conflict'), 'a conflict page');
+  // Each conflict is listed above the form, theirs against yours.
+  const listed = await c.$$eval('ol.conflicts li', (lis) => lis.map((li) => ({
+    theirs: li.querySelector('del') ? li.querySelector('del').textContent : '',
+    mine: li.querySelector('ins') ? li.querySelector('ins').textContent : '',
+    where: li.querySelector('a') ? li.querySelector('a').textContent : '',
+  })));
+  assert(listed.length >= 1, 'conflicts listed');
+  assert(listed.some((x) => x.theirs.includes(`theirs ${tag}`) && x.mine.includes(`mine ${tag}`)),
+         'theirs vs yours: ' + JSON.stringify(listed));
+  assert(listed.every((x) => /^Line \d+ of the draft$/.test(x.where)), 'linked to its line');
   await shot(c, 'conflict-1280');
   // Resolve: keep both, on the current text.
   const current = (await rawText(stack)).text;
@@ -207,6 +215,34 @@ test('two browsers, same words: a conflict page that can be resolved', async (b,
   const raw = await rawText(stack);
   assert(raw.text.includes(`[theirs ${tag}]`) && raw.text.includes(`[mine ${tag}]`), 'both kept');
   assert(c.problems.length === 0, c.problems.join('; '));
+});
+
+test('preview: rendered, nothing saved, text and summary kept; refusals as a save', async (b, stack) => {
+  const page = await newPage(b, { width: 1280, height: 900 });
+  await openEditor(page, stack);
+  const before = await rawText(stack);
+  const text = before.text + `<p>Previewed ${Date.now()}</p>\n`;
+  await page.fill('textarea[name=text]', text);
+  await page.fill('input[name=summary]', 'a summary kept');
+  const [r] = await Promise.all([page.waitForNavigation(), page.click('#wpPreview')]);
+  assert(r.status() === 200, 'preview status ' + r.status());
+  assert(await page.$('#mw-content-text.preview p'), 'rendered preview');
+  assert((await page.inputValue('textarea[name=text]')) === text, 'text kept');
+  assert((await page.inputValue('input[name=summary]')) === 'a summary kept', 'summary kept');
+  const after = await rawText(stack);
+  assert(after.rev === before.rev && after.text === before.text, 'nothing saved');
+  await shot(page, 'preview-1280');
+  // A text a save would refuse: the same message, the text back in the form.
+  const bad = text + '<script>alert(1)</script>';
+  await page.fill('textarea[name=text]', bad);
+  const [r2] = await Promise.all([page.waitForNavigation(), page.click('#wpPreview')]);
+  assert(r2.status() === 422, 'refused preview status ' + r2.status());
+  assert((await page.content()).includes('Not saved'), 'the refusal is shown');
+  assert((await page.inputValue('textarea[name=text]')) === bad, 'refused text kept');
+  assert((await rawText(stack)).rev === before.rev, 'still nothing saved');
+  // The 422 itself is expected here; anything else is not.
+  const others = page.problems.filter((p) => !p.startsWith('HTTP 422'));
+  assert(others.length === 0, others.join('; '));
 });
 
 for (const width of [375, 1280]) {
