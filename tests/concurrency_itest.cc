@@ -109,26 +109,6 @@ std::string PageContent(const std::string& page) {
   return page.substr(b, e - b);
 }
 
-// article-server processes of the stack whose run dir is `run_dir`.
-std::set<pid_t> WorkerPids(const std::string& run_dir) {
-  std::set<pid_t> pids;
-  for (const std::string& name : Names("/proc")) {
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string cmd = Slurp("/proc/" + name + "/cmdline");
-    // argv[0] is the server itself (multiwatch's arguments name it too).
-    const std::string argv0 = cmd.substr(0, cmd.find('\0'));
-    std::replace(cmd.begin(), cmd.end(), '\0', ' ');
-    const std::string suffix = "/article-server";
-    if (argv0.size() >= suffix.size() &&
-        argv0.compare(argv0.size() - suffix.size(), suffix.size(), suffix) ==
-            0 &&
-        cmd.find(run_dir + "/") != std::string::npos) {
-      pids.insert(static_cast<pid_t>(std::atoi(name.c_str())));
-    }
-  }
-  return pids;
-}
-
 // The stack's error logs (nginx and the workers), for failure messages.
 std::string StackLogs(Stack* stack) {
   std::string out;
@@ -473,7 +453,7 @@ std::set<pid_t> KillAndAwaitRestart(Stack* stack, pid_t victim,
   std::set<pid_t> now;
   const auto deadline = Clock::now() + std::chrono::seconds(30);
   while (Clock::now() < deadline) {
-    now = WorkerPids(stack->run_dir());
+    now = testing::AsSet(stack->WorkerPids());
     if (Dead(victim) && now.size() == workers && now.count(victim) == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -508,7 +488,7 @@ TEST_CASE(
   Stack* stack = SharedStack();
   REQUIRE(stack != nullptr);
   const std::string url = stack->ArticleUrl();
-  const std::set<pid_t> original = WorkerPids(stack->run_dir());
+  const std::set<pid_t> original = testing::AsSet(stack->WorkerPids());
   REQUIRE(original.size() == 2);  // Options().workers
   // This test kills two workers; what was in flight on them gets nginx's
   // 503 (at most the writer's one request per kill, plus a stale upstream

@@ -239,24 +239,6 @@ TEST_CASE("contract: shed reads get 503 + Retry-After: 1 + X-Wiki-Shed: 1") {
   CHECK(stack->Stop());
 }
 
-// article-server processes of the stack whose run dir is `run_dir`.
-std::set<pid_t> WorkerPids(const std::string& run_dir) {
-  std::set<pid_t> pids;
-  for (const std::string& name : testing::Names("/proc")) {
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string cmd = Slurp("/proc/" + name + "/cmdline");
-    const std::string argv0 = cmd.substr(0, cmd.find('\0'));
-    const std::string suffix = "/article-server";
-    if (argv0.size() >= suffix.size() &&
-        argv0.compare(argv0.size() - suffix.size(), suffix.size(), suffix) ==
-            0 &&
-        cmd.find(run_dir + "/") != std::string::npos) {
-      pids.insert(static_cast<pid_t>(std::stoi(name)));
-    }
-  }
-  return pids;
-}
-
 TEST_CASE(
     "contract: no worker reachable gets nginx's 503 + Retry-After, "
     "without the shedding marker") {
@@ -266,7 +248,7 @@ TEST_CASE(
   auto stack = Stack::Start(o);
   REQUIRE(stack != nullptr);
   const std::string sock = stack->run_dir() + "/fcgi.0.sock";
-  const std::set<pid_t> before = WorkerPids(stack->run_dir());
+  const std::set<pid_t> before = testing::AsSet(stack->WorkerPids());
   REQUIRE(before.size() == 1);
   // Take the socket's name away and kill the worker, so that no connection
   // nginx keeps to it survives either; the restarted worker listens on the
@@ -277,7 +259,7 @@ TEST_CASE(
   REQUIRE(::kill(*before.begin(), SIGKILL) == 0);
   std::set<pid_t> now;
   for (int i = 0; i < 500; ++i) {
-    now = WorkerPids(stack->run_dir());
+    now = testing::AsSet(stack->WorkerPids());
     if (now.size() == 1 && now != before) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -47,23 +47,6 @@ using testing::ToId;
 
 constexpr char kArticleFile[] = "Latest_plane_crash.html";
 
-std::set<pid_t> WorkerPids(const std::string& run_dir) {
-  std::set<pid_t> pids;
-  for (const std::string& name : testing::Names("/proc")) {
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string cmd = Slurp("/proc/" + name + "/cmdline");
-    const std::string argv0 = cmd.substr(0, cmd.find('\0'));
-    const std::string suffix = "/article-server";
-    if (argv0.size() >= suffix.size() &&
-        argv0.compare(argv0.size() - suffix.size(), suffix.size(), suffix) ==
-            0 &&
-        cmd.find(run_dir + "/") != std::string::npos) {
-      pids.insert(static_cast<pid_t>(std::stoi(name)));
-    }
-  }
-  return pids;
-}
-
 // Waits (at most 30 s) for the fault point's announcement; its pid, or 0.
 pid_t AwaitPause(Stack* stack, const std::string& step) {
   const std::string want = "paused after " + step;
@@ -156,7 +139,7 @@ void CrashAt(const std::string& step, bool committed) {
 
   std::set<pid_t> now;
   for (int i = 0; i < 500; ++i) {
-    now = WorkerPids(stack->run_dir());
+    now = testing::AsSet(stack->WorkerPids());
     if (now.size() == 1 && now.count(paused) == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

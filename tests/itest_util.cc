@@ -73,6 +73,10 @@ std::string ReadFlood::FirstFailure() {
   return first_failure_;
 }
 
+std::set<pid_t> AsSet(const std::vector<pid_t>& pids) {
+  return std::set<pid_t>(pids.begin(), pids.end());
+}
+
 uint64_t ToId(const std::string& s) {
   if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
     return 0;

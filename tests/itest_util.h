@@ -5,6 +5,8 @@
 #ifndef WIKI_TESTS_ITEST_UTIL_H_
 #define WIKI_TESTS_ITEST_UTIL_H_
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -12,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -80,6 +83,9 @@ class ReadFlood {
   std::string first_failure_;
   std::vector<std::thread> threads_;
 };
+
+// A list of pids as a set (Stack::WorkerPids gives them sorted).
+std::set<pid_t> AsSet(const std::vector<pid_t>& pids);
 
 // Lets N threads start their request at (nearly) the same moment.
 class StartGate {
