@@ -266,6 +266,22 @@ Result<std::vector<RevisionMeta>> ArticleStore::History() {
   return log_;
 }
 
+Result<HistoryPage> ArticleStore::History(uint64_t offset, size_t limit) {
+  auto cur = Current();  // brings the log up to date
+  if (!cur.ok()) return cur.status();
+  std::lock_guard<std::mutex> guard(mu_);
+  HistoryPage page;
+  page.latest = log_.size();  // ids are 1..n without gaps
+  uint64_t top = offset == 0 || offset > page.latest ? page.latest : offset - 1;
+  uint64_t n = std::min<uint64_t>(limit, top);
+  page.revisions.reserve(n);
+  for (uint64_t id = top; id > top - n; --id) {
+    page.revisions.push_back(log_[id - 1]);
+  }
+  if (n > 0 && top - n >= 1) page.older_offset = top - n + 1;
+  return page;
+}
+
 Result<RevisionMeta> ArticleStore::Commit(const std::string& author,
                                           const std::string& summary,
                                           const Decide& decide) {

@@ -47,8 +47,13 @@ class ArticleStore {
   // Revision `id` (current or past); NotFound if there is none.
   Result<RevisionPtr> Get(uint64_t id);
 
-  // Every revision's metadata, oldest first.
+  // Every revision's metadata, oldest first (tests and tools; a request
+  // uses the paged form below).
   Result<std::vector<RevisionMeta>> History();
+
+  // Up to `limit` revisions with ids below `offset` (0: from the newest),
+  // newest first. Copies only the page, whatever the history's length.
+  Result<HistoryPage> History(uint64_t offset, size_t limit);
 
   // What an edit wants to store, decided under the lock.
   struct Plan {
