@@ -6,6 +6,10 @@
 //   history.log         append-only metadata, one JSON line per revision
 //   .lock               flock(2) shared by every worker process
 //
+// Memory: a store keeps the byte offset of each history record (8 bytes a
+// revision), the last record and the current text; other records are read
+// from the log when asked for, so a page of history costs one pread.
+//
 // Thread-safety: one ArticleStore per process, shared by its threads; all
 // methods are thread-safe. Several processes may open the same data_dir:
 // writers serialise on an exclusive flock; readers take no lock (see
@@ -77,8 +81,14 @@ class ArticleStore {
   ArticleStore(std::string data_dir, std::string title);
 
   Status Recover();
-  // Reads log records appended since the last call. Caller holds mu_.
+  // Indexes log records appended since the last call and decodes the last
+  // of them (a record in between is decoded when it is read). Caller holds
+  // mu_.
   Status RefreshLogLocked();
+  // Records first_id..last_id (1 <= first <= last <= count), oldest first.
+  // Caller holds mu_.
+  Result<std::vector<RevisionMeta>> ReadRecordsLocked(uint64_t first_id,
+                                                      uint64_t last_id);
   Result<RevisionPtr> LoadCurrentLocked();
   std::string RevisionPath(uint64_t id) const;
 
@@ -90,10 +100,11 @@ class ArticleStore {
   const std::string lock_path_;
 
   std::mutex mu_;                  // guards everything below
-  std::vector<RevisionMeta> log_;  // parsed history, oldest first
-  off_t log_offset_ = 0;           // bytes of history.log parsed so far
-  RevisionPtr current_;            // cached current revision
-  FileId current_file_id_;         // article file identity when cached
+  std::vector<uint64_t> offsets_;  // byte offset of record id i+1 at [i]
+  RevisionMeta last_;       // the last record (when offsets_ is not empty)
+  off_t log_offset_ = 0;    // bytes of history.log indexed so far
+  RevisionPtr current_;     // cached current revision
+  FileId current_file_id_;  // article file identity when cached
 };
 
 }  // namespace wiki
