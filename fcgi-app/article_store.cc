@@ -98,11 +98,13 @@ Status ArticleStore::RefreshLogLocked() {
     // Only a failed commit cuts the log back, and only a record that was
     // never acknowledged; start over rather than trust what was indexed.
     offsets_.clear();
+    count_ = 0;
     log_offset_ = 0;
   }
   // Start-up reads the whole log once, but only looks for newlines: no
   // record is decoded but the last, so a million records cost a scan.
-  std::vector<uint64_t> added;
+  std::vector<uint64_t> added;  // index entries for the new records
+  uint64_t count = count_;
   std::string last_line;
   off_t parsed = log_offset_;
   for (;;) {
@@ -112,7 +114,10 @@ Status ArticleStore::RefreshLogLocked() {
     size_t last_start = 0;
     for (size_t nl; (nl = data->find('\n', pos)) != std::string::npos;
          pos = nl + 1) {
-      added.push_back(static_cast<uint64_t>(parsed) + pos);
+      if (count % kIndexStride == 0) {
+        added.push_back(static_cast<uint64_t>(parsed) + pos);
+      }
+      ++count;
       last_start = pos;
     }
     if (pos > 0) last_line.assign(*data, last_start, pos - 1 - last_start);
@@ -120,16 +125,17 @@ Status ArticleStore::RefreshLogLocked() {
     if (data->size() < kLogWindow) break;  // the end (or a record in flight)
     if (pos == 0) return Status::Corruption("history.log: record too long");
   }
-  if (added.empty()) return Status::OK();  // a record still being appended
+  if (count == count_) return Status::OK();  // a record still being appended
   auto rec = DecodeLogRecord(last_line);
   if (!rec.ok()) return rec.status();
-  const uint64_t want = offsets_.size() + added.size();
+  const uint64_t want = count;
   if (rec->id != want) {
     return Status::Corruption("history.log: revision " +
                               std::to_string(rec->id) + " where " +
                               std::to_string(want) + " was expected");
   }
   offsets_.insert(offsets_.end(), added.begin(), added.end());
+  count_ = count;
   last_ = std::move(*rec);
   log_offset_ = parsed;
   return Status::OK();
@@ -137,9 +143,13 @@ Status ArticleStore::RefreshLogLocked() {
 
 Result<std::vector<RevisionMeta>> ArticleStore::ReadRecordsLocked(
     uint64_t first_id, uint64_t last_id) {
-  const uint64_t begin = offsets_[first_id - 1];
-  const uint64_t end = last_id < offsets_.size()
-                           ? offsets_[last_id]
+  // From the indexed record at or before first_id to the one after
+  // last_id (or the end): at most kIndexStride - 1 records too many.
+  const uint64_t from_id = (first_id - 1) / kIndexStride * kIndexStride + 1;
+  const uint64_t begin = offsets_[(from_id - 1) / kIndexStride];
+  const uint64_t next = (last_id - 1) / kIndexStride + 1;  // slot after last_id
+  const uint64_t end = next < offsets_.size()
+                           ? offsets_[next]
                            : static_cast<uint64_t>(log_offset_);
   auto data = ReadFileRange(log_path_, static_cast<off_t>(begin),
                             static_cast<size_t>(end - begin));
@@ -147,6 +157,11 @@ Result<std::vector<RevisionMeta>> ArticleStore::ReadRecordsLocked(
   std::vector<RevisionMeta> out;
   out.reserve(last_id - first_id + 1);
   size_t pos = 0;
+  for (uint64_t id = from_id; id < first_id; ++id) {
+    size_t nl = data->find('\n', pos);
+    if (nl == std::string::npos) break;  // reported below
+    pos = nl + 1;
+  }
   for (uint64_t id = first_id; id <= last_id; ++id) {
     size_t nl = data->find('\n', pos);
     if (nl == std::string::npos) {
@@ -218,7 +233,7 @@ Status ArticleStore::Recover() {
   s = RefreshLogLocked();
   if (!s.ok()) return s;
 
-  if (offsets_.empty()) {
+  if (count_ == 0) {
     // First start on this data directory: the article file becomes r1.
     auto text = ReadFile(article_path_);
     if (!text.ok()) {
@@ -274,7 +289,7 @@ Status ArticleStore::Recover() {
 Result<RevisionPtr> ArticleStore::LoadCurrentLocked() {
   Status s = RefreshLogLocked();
   if (!s.ok()) return s;
-  if (offsets_.empty()) return Status::Corruption("history.log is empty");
+  if (count_ == 0) return Status::Corruption("history.log is empty");
   const RevisionMeta& last = last_;
   if (current_ && current_->meta.id == last.id) {
     // No new record: the file changed for a commit still in progress (or
@@ -311,7 +326,7 @@ Result<RevisionPtr> ArticleStore::Get(uint64_t id) {
   RevisionMeta meta;
   {
     std::lock_guard<std::mutex> guard(mu_);
-    if (id == 0 || id > offsets_.size()) {
+    if (id == 0 || id > count_) {
       return Status::NotFound("no revision " + std::to_string(id));
     }
     auto rec = ReadRecordsLocked(id, id);
@@ -330,8 +345,8 @@ Result<std::vector<RevisionMeta>> ArticleStore::History() {
   auto cur = Current();  // brings the log up to date
   if (!cur.ok()) return cur.status();
   std::lock_guard<std::mutex> guard(mu_);
-  if (offsets_.empty()) return std::vector<RevisionMeta>();
-  return ReadRecordsLocked(1, offsets_.size());
+  if (count_ == 0) return std::vector<RevisionMeta>();
+  return ReadRecordsLocked(1, count_);
 }
 
 Result<HistoryPage> ArticleStore::History(uint64_t offset, size_t limit) {
@@ -339,7 +354,7 @@ Result<HistoryPage> ArticleStore::History(uint64_t offset, size_t limit) {
   if (!cur.ok()) return cur.status();
   std::lock_guard<std::mutex> guard(mu_);
   HistoryPage page;
-  page.latest = offsets_.size();  // ids are 1..n without gaps
+  page.latest = count_;  // ids are 1..n without gaps
   uint64_t top = offset == 0 || offset > page.latest ? page.latest : offset - 1;
   uint64_t n = std::min<uint64_t>(limit, top);
   if (n == 0) return page;

@@ -6,9 +6,10 @@
 //   history.log         append-only metadata, one JSON line per revision
 //   .lock               flock(2) shared by every worker process
 //
-// Memory: a store keeps the byte offset of each history record (8 bytes a
-// revision), the last record and the current text; other records are read
-// from the log when asked for, so a page of history costs one pread.
+// Memory: a store keeps the byte offset of every kIndexStride-th history
+// record (half a byte a revision), the last record and the current text;
+// other records are read from the log when asked for, so a page of history
+// costs one pread.
 //
 // Thread-safety: one ArticleStore per process, shared by its threads; all
 // methods are thread-safe. Several processes may open the same data_dir:
@@ -99,8 +100,11 @@ class ArticleStore {
   const std::string log_path_;
   const std::string lock_path_;
 
-  std::mutex mu_;                  // guards everything below
-  std::vector<uint64_t> offsets_;  // byte offset of record id i+1 at [i]
+  std::mutex mu_;  // guards everything below
+  // Byte offset of record id 1 + i * kIndexStride at [i].
+  static constexpr uint64_t kIndexStride = 16;
+  std::vector<uint64_t> offsets_;
+  uint64_t count_ = 0;      // records indexed (the last id)
   RevisionMeta last_;       // the last record (when offsets_ is not empty)
   off_t log_offset_ = 0;    // bytes of history.log indexed so far
   RevisionPtr current_;     // cached current revision

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,22 @@ TEST_CASE("history_gen: revisions go through the store; pages of them") {
       want.push_back(id);
     }
     CHECK(ids == want);
+  }
+
+  // Every page agrees with the whole history, whatever its alignment with
+  // the store's sparse offset index.
+  for (uint64_t offset = 0; offset <= 122; ++offset) {
+    for (size_t limit : {1, 15, 16, 17, 33}) {
+      auto page = (*store)->History(offset, limit);
+      REQUIRE(page.ok());
+      uint64_t top = offset == 0 || offset > 120 ? 120 : offset - 1;
+      REQUIRE(page->revisions.size() == std::min<uint64_t>(limit, top));
+      for (size_t i = 0; i < page->revisions.size(); ++i) {
+        const RevisionMeta& m = page->revisions[i];
+        CHECK(m.id == top - i);
+        CHECK(m.hash == (*all)[m.id - 1].hash);
+      }
+    }
   }
 
   // Following the continuation visits every revision once, newest first.
