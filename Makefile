@@ -29,7 +29,7 @@ export PORT
 APP_SRCS  := $(filter-out fcgi-app/main.cc fcgi-app/%_test.cc,$(wildcard fcgi-app/*.cc))
 UNIT_SRCS := $(wildcard fcgi-app/*_test.cc) $(wildcard loadtest/*_test.cc) \
              tests/doctest_main.cc tests/test_util.cc \
-             loadtest/storm.cc loadtest/http_client.cc
+             loadtest/storm.cc loadtest/http_client.cc loadtest/history_gen.cc
 INTEG_SRCS:= $(wildcard tests/*_itest.cc) tests/doctest_main.cc tests/stack.cc \
              tests/test_util.cc tests/itest_util.cc \
              loadtest/http_client.cc loadtest/storm.cc
@@ -37,6 +37,7 @@ STORM_SRCS:= loadtest/editor_storm.cc loadtest/storm.cc loadtest/http_client.cc
 PROBE_SRCS:= loadtest/front_probe.cc loadtest/http_client.cc
 FIB_SRCS  := loadtest/fib_time.cc
 WRITE_SPEED_SRCS := loadtest/write_speed.cc loadtest/http_client.cc
+MAKE_HISTORY_SRCS := loadtest/make_history.cc loadtest/history_gen.cc
 
 obj = $(patsubst %.cc,$(BUILD)/%.o,$(1))
 
@@ -48,11 +49,12 @@ STORM     := $(BUILD)/editor-storm
 WRITE_SPEED := $(BUILD)/write-speed
 PROBE     := $(BUILD)/front-probe
 FIB_TIME  := $(BUILD)/fib-time
+MAKE_HISTORY := $(BUILD)/make-history
 
-.PHONY: all deps run reload test test-crash test-asan bench bench-front bench-write bench-rollout storm-compare format clean \
+.PHONY: all deps run reload test test-crash test-asan bench bench-front bench-write bench-rollout bench-history storm-compare format clean \
         fuzz fuzz-build fuzz-lib
 
-all: $(SERVER) $(UNIT) $(INTEG) $(STORM) $(PROBE) $(FIB_TIME) $(WRITE_SPEED)
+all: $(SERVER) $(UNIT) $(INTEG) $(STORM) $(PROBE) $(FIB_TIME) $(WRITE_SPEED) $(MAKE_HISTORY)
 
 # Installs missing packages. An order-only prerequisite of every object, so
 # that no compiler starts (in any -j order) before the headers are there.
@@ -81,6 +83,10 @@ $(STORM): $(call obj,$(STORM_SRCS)) $(APP_LIB)
 $(WRITE_SPEED): $(call obj,$(WRITE_SPEED_SRCS)) $(APP_LIB)
 	$(CXX) $(CXXFLAGS) $^ $(LIBS) $(CURL_LIBS) -o $@
 
+# Generates N revisions through the store (loadtest/make_history.cc).
+$(MAKE_HISTORY): $(call obj,$(MAKE_HISTORY_SRCS)) $(APP_LIB)
+	$(CXX) $(CXXFLAGS) $^ $(LIBS) -o $@
+
 $(PROBE): $(call obj,$(PROBE_SRCS)) $(APP_LIB)
 	$(CXX) $(CXXFLAGS) $^ $(LIBS) $(CURL_LIBS) -o $@
 
@@ -108,6 +114,11 @@ bench: $(SERVER) $(STORM) $(FIB_TIME) $(PROBE) $(WRITE_SPEED) | deps
 	@loadtest/bench-front
 	@loadtest/write-speed
 	@loadtest/rollout-bench
+
+# A worker's RSS, start-up time and history-page latency with 10 and with
+# 1,000,000 revisions (loadtest/bench-history).
+bench-history: $(SERVER) $(MAKE_HISTORY) | deps
+	@loadtest/bench-history
 
 # A rollout and a rollback under a read flood and 10 edit attempts/s.
 bench-rollout: $(SERVER) $(STORM) | deps

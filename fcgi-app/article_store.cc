@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 
 #include "fault.h"
 
@@ -78,6 +79,14 @@ std::string ArticleStore::RevisionPath(uint64_t id) const {
   return revisions_dir_ + "/" + std::to_string(id) + ".html";
 }
 
+namespace {
+
+// The log is indexed in windows of this size; a record never comes near it
+// (summaries are capped at 500 bytes).
+constexpr size_t kLogWindow = 1 << 20;
+
+}  // namespace
+
 Status ArticleStore::RefreshLogLocked() {
   auto id = StatFile(log_path_);
   if (!id.ok()) {
@@ -87,29 +96,89 @@ Status ArticleStore::RefreshLogLocked() {
   if (id->size == log_offset_) return Status::OK();
   if (id->size < log_offset_) {
     // Only a failed commit cuts the log back, and only a record that was
-    // never acknowledged; start over rather than trust what was parsed.
-    log_.clear();
+    // never acknowledged; start over rather than trust what was indexed.
+    offsets_.clear();
+    count_ = 0;
     log_offset_ = 0;
   }
-  auto data = ReadFileFrom(log_path_, log_offset_);
-  if (!data.ok()) return data.status();
-  size_t pos = 0;
-  while (pos < data->size()) {
-    size_t nl = data->find('\n', pos);
-    if (nl == std::string::npos) break;  // a record still being appended
-    auto rec = DecodeLogRecord(std::string_view(*data).substr(pos, nl - pos));
-    if (!rec.ok()) return rec.status();
-    uint64_t want = log_.empty() ? 1 : log_.back().id + 1;
-    if (rec->id != want) {
-      return Status::Corruption("history.log: revision " +
-                                std::to_string(rec->id) + " where " +
-                                std::to_string(want) + " was expected");
+  // Start-up reads the whole log once, but only looks for newlines: no
+  // record is decoded but the last, so a million records cost a scan.
+  std::vector<uint64_t> added;  // index entries for the new records
+  uint64_t count = count_;
+  std::string last_line;
+  off_t parsed = log_offset_;
+  for (;;) {
+    auto data = ReadFileRange(log_path_, parsed, kLogWindow);
+    if (!data.ok()) return data.status();
+    size_t pos = 0;
+    size_t last_start = 0;
+    for (size_t nl; (nl = data->find('\n', pos)) != std::string::npos;
+         pos = nl + 1) {
+      if (count % kIndexStride == 0) {
+        added.push_back(static_cast<uint64_t>(parsed) + pos);
+      }
+      ++count;
+      last_start = pos;
     }
-    log_.push_back(std::move(*rec));
+    if (pos > 0) last_line.assign(*data, last_start, pos - 1 - last_start);
+    parsed += static_cast<off_t>(pos);
+    if (data->size() < kLogWindow) break;  // the end (or a record in flight)
+    if (pos == 0) return Status::Corruption("history.log: record too long");
+  }
+  if (count == count_) return Status::OK();  // a record still being appended
+  auto rec = DecodeLogRecord(last_line);
+  if (!rec.ok()) return rec.status();
+  const uint64_t want = count;
+  if (rec->id != want) {
+    return Status::Corruption("history.log: revision " +
+                              std::to_string(rec->id) + " where " +
+                              std::to_string(want) + " was expected");
+  }
+  offsets_.insert(offsets_.end(), added.begin(), added.end());
+  count_ = count;
+  last_ = std::move(*rec);
+  log_offset_ = parsed;
+  return Status::OK();
+}
+
+Result<std::vector<RevisionMeta>> ArticleStore::ReadRecordsLocked(
+    uint64_t first_id, uint64_t last_id) {
+  // From the indexed record at or before first_id to the one after
+  // last_id (or the end): at most kIndexStride - 1 records too many.
+  const uint64_t from_id = (first_id - 1) / kIndexStride * kIndexStride + 1;
+  const uint64_t begin = offsets_[(from_id - 1) / kIndexStride];
+  const uint64_t next = (last_id - 1) / kIndexStride + 1;  // slot after last_id
+  const uint64_t end = next < offsets_.size()
+                           ? offsets_[next]
+                           : static_cast<uint64_t>(log_offset_);
+  auto data = ReadFileRange(log_path_, static_cast<off_t>(begin),
+                            static_cast<size_t>(end - begin));
+  if (!data.ok()) return data.status();
+  std::vector<RevisionMeta> out;
+  out.reserve(last_id - first_id + 1);
+  size_t pos = 0;
+  for (uint64_t id = from_id; id < first_id; ++id) {
+    size_t nl = data->find('\n', pos);
+    if (nl == std::string::npos) break;  // reported below
     pos = nl + 1;
   }
-  log_offset_ += static_cast<off_t>(pos);
-  return Status::OK();
+  for (uint64_t id = first_id; id <= last_id; ++id) {
+    size_t nl = data->find('\n', pos);
+    if (nl == std::string::npos) {
+      return Status::Corruption("history.log: short read of revision " +
+                                std::to_string(id));
+    }
+    auto rec = DecodeLogRecord(std::string_view(*data).substr(pos, nl - pos));
+    if (!rec.ok()) return rec.status();
+    if (rec->id != id) {
+      return Status::Corruption("history.log: revision " +
+                                std::to_string(rec->id) + " where " +
+                                std::to_string(id) + " was expected");
+    }
+    out.push_back(std::move(*rec));
+    pos = nl + 1;
+  }
+  return out;
 }
 
 namespace {
@@ -117,19 +186,30 @@ namespace {
 // Drops a torn tail of the history log: a record without its newline was
 // never acknowledged (the fsync that would acknowledge it did not return).
 Status DropTornTail(const std::string& log_path) {
-  auto log_data = ReadFile(log_path);
-  if (!log_data.ok()) {
-    return log_data.status().code() == Status::Code::kNotFound
-               ? Status::OK()
-               : log_data.status();
+  auto st = StatFile(log_path);
+  if (!st.ok()) {
+    return st.status().code() == Status::Code::kNotFound ? Status::OK()
+                                                         : st.status();
   }
-  size_t end = log_data->rfind('\n');
-  size_t keep = end == std::string::npos ? 0 : end + 1;
-  if (keep == log_data->size()) return Status::OK();
+  const off_t size = st->size;
+  off_t keep = 0;
+  // Only the end of the log is read: the last newline is near it.
+  for (off_t window = 65536;; window *= 4) {
+    const off_t from = size > window ? size - window : 0;
+    auto tail = ReadFileRange(log_path, from, static_cast<size_t>(size - from));
+    if (!tail.ok()) return tail.status();
+    size_t nl = tail->rfind('\n');
+    if (nl != std::string::npos) {
+      keep = from + static_cast<off_t>(nl) + 1;
+      break;
+    }
+    if (from == 0) break;
+  }
+  if (keep == size) return Status::OK();
   std::fprintf(stderr,
-               "article_store: dropping torn history tail (%zu bytes)\n",
-               log_data->size() - keep);
-  return TruncateDurably(log_path, static_cast<off_t>(keep));
+               "article_store: dropping torn history tail (%lld bytes)\n",
+               static_cast<long long>(size - keep));
+  return TruncateDurably(log_path, keep);
 }
 
 }  // namespace
@@ -153,7 +233,7 @@ Status ArticleStore::Recover() {
   s = RefreshLogLocked();
   if (!s.ok()) return s;
 
-  if (log_.empty()) {
+  if (count_ == 0) {
     // First start on this data directory: the article file becomes r1.
     auto text = ReadFile(article_path_);
     if (!text.ok()) {
@@ -174,7 +254,7 @@ Status ArticleStore::Recover() {
     if (!s.ok()) return s;
   }
 
-  const RevisionMeta& last = log_.back();
+  const RevisionMeta last = last_;
   // Revision files beyond the last record were written by a commit that
   // crashed before its commit point.
   auto names = ListDir(revisions_dir_);
@@ -209,8 +289,8 @@ Status ArticleStore::Recover() {
 Result<RevisionPtr> ArticleStore::LoadCurrentLocked() {
   Status s = RefreshLogLocked();
   if (!s.ok()) return s;
-  if (log_.empty()) return Status::Corruption("history.log is empty");
-  const RevisionMeta& last = log_.back();
+  if (count_ == 0) return Status::Corruption("history.log is empty");
+  const RevisionMeta& last = last_;
   if (current_ && current_->meta.id == last.id) {
     // No new record: the file changed for a commit still in progress (or
     // by hand). Keep serving what the history says is current, and do not
@@ -246,10 +326,12 @@ Result<RevisionPtr> ArticleStore::Get(uint64_t id) {
   RevisionMeta meta;
   {
     std::lock_guard<std::mutex> guard(mu_);
-    if (id == 0 || id > log_.size()) {
+    if (id == 0 || id > count_) {
       return Status::NotFound("no revision " + std::to_string(id));
     }
-    meta = log_[id - 1];
+    auto rec = ReadRecordsLocked(id, id);
+    if (!rec.ok()) return rec.status();
+    meta = std::move(rec->front());
   }
   auto text = ReadFile(RevisionPath(id));
   if (!text.ok()) return text.status();
@@ -263,7 +345,25 @@ Result<std::vector<RevisionMeta>> ArticleStore::History() {
   auto cur = Current();  // brings the log up to date
   if (!cur.ok()) return cur.status();
   std::lock_guard<std::mutex> guard(mu_);
-  return log_;
+  if (count_ == 0) return std::vector<RevisionMeta>();
+  return ReadRecordsLocked(1, count_);
+}
+
+Result<HistoryPage> ArticleStore::History(uint64_t offset, size_t limit) {
+  auto cur = Current();  // brings the log up to date
+  if (!cur.ok()) return cur.status();
+  std::lock_guard<std::mutex> guard(mu_);
+  HistoryPage page;
+  page.latest = count_;  // ids are 1..n without gaps
+  uint64_t top = offset == 0 || offset > page.latest ? page.latest : offset - 1;
+  uint64_t n = std::min<uint64_t>(limit, top);
+  if (n == 0) return page;
+  auto recs = ReadRecordsLocked(top - n + 1, top);  // one pread
+  if (!recs.ok()) return recs.status();
+  page.revisions.assign(std::make_move_iterator(recs->rbegin()),
+                        std::make_move_iterator(recs->rend()));
+  if (top - n >= 1) page.older_offset = top - n + 1;
+  return page;
 }
 
 Result<RevisionMeta> ArticleStore::Commit(const std::string& author,

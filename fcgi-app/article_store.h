@@ -6,6 +6,11 @@
 //   history.log         append-only metadata, one JSON line per revision
 //   .lock               flock(2) shared by every worker process
 //
+// Memory: a store keeps the byte offset of every kIndexStride-th history
+// record (half a byte a revision), the last record and the current text;
+// other records are read from the log when asked for, so a page of history
+// costs one pread.
+//
 // Thread-safety: one ArticleStore per process, shared by its threads; all
 // methods are thread-safe. Several processes may open the same data_dir:
 // writers serialise on an exclusive flock; readers take no lock (see
@@ -47,8 +52,13 @@ class ArticleStore {
   // Revision `id` (current or past); NotFound if there is none.
   Result<RevisionPtr> Get(uint64_t id);
 
-  // Every revision's metadata, oldest first.
+  // Every revision's metadata, oldest first (tests and tools; a request
+  // uses the paged form below).
   Result<std::vector<RevisionMeta>> History();
+
+  // Up to `limit` revisions with ids below `offset` (0: from the newest),
+  // newest first. Copies only the page, whatever the history's length.
+  Result<HistoryPage> History(uint64_t offset, size_t limit);
 
   // What an edit wants to store, decided under the lock.
   struct Plan {
@@ -72,8 +82,14 @@ class ArticleStore {
   ArticleStore(std::string data_dir, std::string title);
 
   Status Recover();
-  // Reads log records appended since the last call. Caller holds mu_.
+  // Indexes log records appended since the last call and decodes the last
+  // of them (a record in between is decoded when it is read). Caller holds
+  // mu_.
   Status RefreshLogLocked();
+  // Records first_id..last_id (1 <= first <= last <= count), oldest first.
+  // Caller holds mu_.
+  Result<std::vector<RevisionMeta>> ReadRecordsLocked(uint64_t first_id,
+                                                      uint64_t last_id);
   Result<RevisionPtr> LoadCurrentLocked();
   std::string RevisionPath(uint64_t id) const;
 
@@ -84,11 +100,15 @@ class ArticleStore {
   const std::string log_path_;
   const std::string lock_path_;
 
-  std::mutex mu_;                  // guards everything below
-  std::vector<RevisionMeta> log_;  // parsed history, oldest first
-  off_t log_offset_ = 0;           // bytes of history.log parsed so far
-  RevisionPtr current_;            // cached current revision
-  FileId current_file_id_;         // article file identity when cached
+  std::mutex mu_;  // guards everything below
+  // Byte offset of record id 1 + i * kIndexStride at [i].
+  static constexpr uint64_t kIndexStride = 16;
+  std::vector<uint64_t> offsets_;
+  uint64_t count_ = 0;      // records indexed (the last id)
+  RevisionMeta last_;       // the last record (when offsets_ is not empty)
+  off_t log_offset_ = 0;    // bytes of history.log indexed so far
+  RevisionPtr current_;     // cached current revision
+  FileId current_file_id_;  // article file identity when cached
 };
 
 }  // namespace wiki

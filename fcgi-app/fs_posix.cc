@@ -140,6 +140,27 @@ Result<std::string> ReadFileFrom(const std::string& path, off_t offset) {
   return data;
 }
 
+Result<std::string> ReadFileRange(const std::string& path, off_t offset,
+                                  size_t len) {
+  int raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (raw < 0) return ErrnoToStatus("open " + path, errno);
+  UniqueFd fd(raw);
+  std::string data(len, '\0');
+  size_t got = 0;
+  while (got < len) {
+    ssize_t n = ::pread(fd.get(), &data[got], len - got,
+                        offset + static_cast<off_t>(got));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoToStatus("read " + path, errno);
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  data.resize(got);
+  return data;
+}
+
 namespace {
 
 FsObserver* g_observer = nullptr;

@@ -95,6 +95,11 @@ Result<std::string> ReadFile(const std::string& path, FileId* id = nullptr);
 // grows). NotFound if it does not exist.
 Result<std::string> ReadFileFrom(const std::string& path, off_t offset);
 
+// Reads up to `len` bytes at byte `offset` (fewer at the end of the file):
+// one record of a log, or a window of it. NotFound if it does not exist.
+Result<std::string> ReadFileRange(const std::string& path, off_t offset,
+                                  size_t len);
+
 enum class Durability {
   kSynced,       // on disk when the call returns (file and directory fsynced)
   kVisibleOnly,  // atomic for readers, but a crash may lose it (caches)

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "gzip.h"
+#include "history_query.h"
 #include "metrics.h"
 #include "render.h"
 #include "representation.h"
@@ -89,7 +90,9 @@ void Handler::HandleRead(const Request& req, const Form& query,
   }
   const uint64_t current_id = (*current)->meta.id;
   if (action == "history") {
-    auto history = store_->History();
+    auto paging = ParseHistoryQuery(query);
+    if (!paging.ok()) return Error(resp, 400, paging.status().message());
+    auto history = store_->History(paging->offset, paging->limit);
     if (!history.ok())
       return Error(resp, 500, "The history could not be read.");
     const FormField* format = query.Find("format");
@@ -99,7 +102,7 @@ void Handler::HandleRead(const Request& req, const Form& query,
       resp->AddHeader("X-Content-Type-Options", "nosniff");
       resp->body = RenderHistoryJson(config_.title, *history);
     } else {
-      Html(resp, 200, RenderHistoryHtml(config_.title, *history));
+      Html(resp, 200, RenderHistoryHtml(config_.title, *history, paging->limit));
     }
   } else if (action == "edit") {
     Html(resp, 200,

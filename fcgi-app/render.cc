@@ -153,42 +153,79 @@ std::string RenderReaderPage(std::string_view title, const Revision& rev,
   return out;
 }
 
-std::string RenderHistoryHtml(std::string_view title,
-                              const std::vector<RevisionMeta>& history) {
+namespace {
+
+std::string HistoryLink(const std::string& t, size_t limit, uint64_t offset,
+                        const char* label) {
+  std::string href = "/wiki/" + t + "?action=history&amp;limit=" +
+                     std::to_string(limit);
+  if (offset != 0) href += "&amp;offset=" + std::to_string(offset);
+  return "<a href=\"" + href + "\" rel=\"" +
+         (label[0] == 'n' ? "prev" : "next") + "\">" + label + "</a>";
+}
+
+// "(newer N | older N)": plain text where there is nothing to go to.
+std::string HistoryNav(const std::string& t, const HistoryPage& page,
+                       size_t limit) {
+  const std::string n = std::to_string(limit);
+  std::string newer = "newer " + n;
+  if (!page.revisions.empty() && page.revisions.front().id < page.latest) {
+    // The newer page ends just above this one; it starts `limit` higher,
+    // or at the newest revision (no offset).
+    uint64_t offset = page.revisions.front().id + limit + 1;
+    newer = HistoryLink(t, limit, offset > page.latest ? 0 : offset,
+                        newer.c_str());
+  }
+  std::string older = "older " + n;
+  if (page.older_offset != 0) {
+    older = HistoryLink(t, limit, page.older_offset, older.c_str());
+  }
+  return "<p class=\"history-nav\">(" + newer + " | " + older + ")</p>\n";
+}
+
+}  // namespace
+
+std::string RenderHistoryHtml(std::string_view title, const HistoryPage& page,
+                              size_t limit) {
   const std::string t = HtmlEscape(title);
   std::string out = Head("Revision history of " + DisplayTitle(title));
   out += Chrome(title, "Revision history of " + DisplayTitle(title));
+  const std::string nav = HistoryNav(t, page, limit);
+  out += nav;
   out +=
       "<table class=\"history\">\n<thead><tr><th scope=\"col\">Revision</th>"
       "<th scope=\"col\">Time (UTC)</th><th scope=\"col\">Size</th>"
       "<th scope=\"col\">Author</th><th "
       "scope=\"col\">Summary</th></tr></thead>\n"
       "<tbody>\n";
-  for (auto it = history.rbegin(); it != history.rend(); ++it) {
-    const std::string id = std::to_string(it->id);
+  for (const RevisionMeta& r : page.revisions) {
+    const std::string id = std::to_string(r.id);
     out += "<tr><td><a href=\"/wiki/" + t + "?oldid=" + id + "\">" + id +
            "</a> (<a href=\"/wiki/" + t + "?oldid=" + id +
-           "&amp;action=raw\">raw</a>)</td><td>" + FormatIsoTime(it->time_ms) +
-           "</td><td>" + std::to_string(it->size) + " bytes</td><td>" +
-           HtmlEscape(it->author) + "</td><td>" + HtmlEscape(it->summary) +
+           "&amp;action=raw\">raw</a>)</td><td>" + FormatIsoTime(r.time_ms) +
+           "</td><td>" + std::to_string(r.size) + " bytes</td><td>" +
+           HtmlEscape(r.author) + "</td><td>" + HtmlEscape(r.summary) +
            "</td></tr>\n";
   }
   out += "</tbody>\n</table>\n";
+  out += nav;
   out += kTail;
   return out;
 }
 
-std::string RenderHistoryJson(std::string_view title,
-                              const std::vector<RevisionMeta>& history) {
+std::string RenderHistoryJson(std::string_view title, const HistoryPage& page) {
   nlohmann::json revs = nlohmann::json::array();
-  for (auto it = history.rbegin(); it != history.rend(); ++it) {
-    revs.push_back({{"id", it->id},
-                    {"timestamp", FormatIsoTime(it->time_ms)},
-                    {"size", it->size},
-                    {"author", it->author},
-                    {"summary", it->summary}});
+  for (const RevisionMeta& r : page.revisions) {
+    revs.push_back({{"id", r.id},
+                    {"timestamp", FormatIsoTime(r.time_ms)},
+                    {"size", r.size},
+                    {"author", r.author},
+                    {"summary", r.summary}});
   }
   nlohmann::json doc = {{"title", std::string(title)}, {"revisions", revs}};
+  if (page.older_offset != 0) {
+    doc["continue"] = {{"offset", page.older_offset}};
+  }
   return doc.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) +
          "\n";
 }

@@ -37,11 +37,12 @@ std::string DisplayTitle(std::string_view title);
 std::string RenderReaderPage(std::string_view title, const Revision& rev,
                              uint64_t current_id);
 
-// The revision list, newest first.
-std::string RenderHistoryHtml(std::string_view title,
-                              const std::vector<RevisionMeta>& history);
-std::string RenderHistoryJson(std::string_view title,
-                              const std::vector<RevisionMeta>& history);
+// One page of the revision list, newest first, with "newer"/"older" links
+// (HTML) or a "continue": {"offset": N} member (JSON) when there are older
+// revisions. `limit` is the page size the links carry on.
+std::string RenderHistoryHtml(std::string_view title, const HistoryPage& page,
+                              size_t limit);
+std::string RenderHistoryJson(std::string_view title, const HistoryPage& page);
 
 // The edit form: <textarea name="text"> holding `text`, hidden
 // base_revision, a summary field, posting back to the article URL.

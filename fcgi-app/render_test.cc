@@ -48,22 +48,85 @@ TEST_CASE("render: edit form escapes the text into the textarea") {
   CHECK(page.find("action=\"/wiki/T\"") != std::string::npos);
 }
 
-TEST_CASE("render: history newest first, JSON fields") {
-  std::vector<RevisionMeta> h(3);
-  for (int i = 0; i < 3; ++i) {
-    h[i].id = i + 1;
-    h[i].size = 10 * (i + 1);
-    h[i].author = "a" + std::to_string(i);
-    h[i].summary = "s" + std::to_string(i);
+HistoryPage MakeHistoryPage(uint64_t latest, uint64_t top, uint64_t n) {
+  HistoryPage page;
+  page.latest = latest;
+  for (uint64_t id = top; id > top - n; --id) {
+    RevisionMeta m;
+    m.id = id;
+    m.size = 10 * id;
+    m.author = "a" + std::to_string(id);
+    m.summary = "s" + std::to_string(id);
+    page.revisions.push_back(m);
   }
-  std::string html = RenderHistoryHtml("T", h);
+  if (top - n >= 1) page.older_offset = top - n + 1;
+  return page;
+}
+
+TEST_CASE("render: history newest first, JSON fields") {
+  HistoryPage page = MakeHistoryPage(3, 3, 3);
+  std::string html = RenderHistoryHtml("T", page, 50);
   CHECK(html.find("oldid=3") < html.find("oldid=1"));
-  std::string json = RenderHistoryJson("T", h);
+  std::string json = RenderHistoryJson("T", page);
   CHECK(json.find("\"id\": 3") < json.find("\"id\": 1"));
   CHECK(json.find("\"timestamp\": \"1970-01-01T00:00:00Z\"") !=
         std::string::npos);
   CHECK(json.find("\"size\": 30") != std::string::npos);
   CHECK(json.find("\"summary\": \"s2\"") != std::string::npos);
+  CHECK(json.find("\"continue\"") == std::string::npos);
+}
+
+TEST_CASE("render: history paging links and continuation") {
+  struct Row {
+    const char* name;
+    uint64_t latest, top, n;
+    size_t limit;
+    const char* newer;      // expected href of "newer", "" if plain text
+    const char* older;      // expected href of "older", "" if plain text
+    const char* continue_;  // expected "continue" JSON member, "" if none
+  };
+  const Row rows[] = {
+      {"one page", 3, 3, 3, 50, "", "", ""},
+      {"newest of many", 120, 120, 50, 50, "",
+       "?action=history&amp;limit=50&amp;offset=71",
+       "\"continue\": {\n  \"offset\": 71\n }"},
+      {"middle", 120, 70, 50, 50, "?action=history&amp;limit=50\"",
+       "?action=history&amp;limit=50&amp;offset=21", "\"offset\": 21"},
+      {"second of small pages", 120, 110, 10, 10,
+       "?action=history&amp;limit=10\"",
+       "?action=history&amp;limit=10&amp;offset=101", "\"offset\": 101"},
+      {"deep middle", 120, 90, 10, 10,
+       "?action=history&amp;limit=10&amp;offset=101",
+       "?action=history&amp;limit=10&amp;offset=81", "\"offset\": 81"},
+      {"oldest", 120, 20, 20, 50, "?action=history&amp;limit=50&amp;offset=71",
+       "", ""},
+      {"below the oldest", 120, 0, 0, 50, "", "", ""},
+  };
+  for (const Row& r : rows) {
+    CAPTURE(r.name);
+    HistoryPage page = MakeHistoryPage(r.latest, r.top, r.n);
+    std::string html = RenderHistoryHtml("T", page, r.limit);
+    std::string json = RenderHistoryJson("T", page);
+    const std::string n = std::to_string(r.limit);
+    if (*r.newer) {
+      CHECK(html.find(std::string("/wiki/T") + r.newer) != std::string::npos);
+    } else {
+      CHECK(html.find("(newer " + n + " |") != std::string::npos);
+    }
+    if (*r.older) {
+      CHECK(html.find(std::string("/wiki/T") + r.older +
+                      "\" rel=\"next\">older " + n + "</a>") !=
+            std::string::npos);
+    } else {
+      CHECK(html.find("| older " + n + ")") != std::string::npos);
+    }
+    if (*r.continue_) {
+      CHECK(json.find(r.continue_) != std::string::npos);
+    } else {
+      CHECK(json.find("continue") == std::string::npos);
+    }
+    CHECK(json.find("\"title\": \"T\"") != std::string::npos);
+  }
 }
 
 TEST_CASE("render: conflict page keeps the editor's work") {

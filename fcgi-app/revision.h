@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "status.h"
 
@@ -39,6 +40,14 @@ struct Revision {
 };
 
 using RevisionPtr = std::shared_ptr<const Revision>;
+
+// One page of the history, newest first (MediaWiki's ?action=history
+// paging: `offset` is the id the page starts below).
+struct HistoryPage {
+  std::vector<RevisionMeta> revisions;  // newest first, at most the limit
+  uint64_t latest = 0;        // newest revision id in the whole history
+  uint64_t older_offset = 0;  // offset of the next older page; 0: none
+};
 
 uint64_t HashBytes(std::string_view data);
 

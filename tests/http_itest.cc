@@ -440,7 +440,9 @@ TEST_CASE("http: history as HTML and JSON, newest first, with true sizes") {
   REQUIRE(ToLong(post.Header("x-revision")) == current);
 
   SUBCASE("JSON") {
-    HttpResponse r = Get(s.ArticleUrl() + "?action=history&format=json");
+    // The whole history in one page (it is shorter than the maximum).
+    HttpResponse r =
+        Get(s.ArticleUrl() + "?action=history&format=json&limit=500");
     REQUIRE(r.status == 200);
     CHECK(r.Header("content-type").rfind("application/json", 0) == 0);
     nlohmann::json doc = nlohmann::json::parse(r.body, nullptr, false);
@@ -490,7 +492,7 @@ TEST_CASE("http: history as HTML and JSON, newest first, with true sizes") {
     }
   }
   SUBCASE("HTML") {
-    HttpResponse r = Get(s.ArticleUrl() + "?action=history");
+    HttpResponse r = Get(s.ArticleUrl() + "?action=history&limit=500");
     REQUIRE(r.status == 200);
     CheckArticleHtmlHeaders(r);
     CHECK(ToLower(r.body.substr(0, 15)) == "<!doctype html>");
@@ -508,6 +510,26 @@ TEST_CASE("http: history as HTML and JSON, newest first, with true sizes") {
       CHECK(pos >= last_pos);
       last_pos = pos;
     }
+  }
+  SUBCASE("paged: one revision a page, linked and continued") {
+    HttpResponse r =
+        Get(s.ArticleUrl() + "?action=history&format=json&limit=1");
+    REQUIRE(r.status == 200);
+    nlohmann::json doc = nlohmann::json::parse(r.body, nullptr, false);
+    REQUIRE_FALSE(doc.is_discarded());
+    REQUIRE(doc["revisions"].size() == 1);
+    CHECK(doc["revisions"][0]["id"].get<long>() == current);
+    CHECK(doc["continue"]["offset"].get<long>() == current);
+    const std::string older =
+        "?action=history&amp;limit=1&amp;offset=" + std::to_string(current - 1);
+    HttpResponse html = Get(s.ArticleUrl() + "?action=history&limit=1&offset=" +
+                            std::to_string(current));
+    REQUIRE(html.status == 200);
+    CHECK(Contains(html.body, "oldid=" + std::to_string(current - 1) + "\""));
+    CHECK_FALSE(Contains(html.body, "oldid=" + std::to_string(current) + "\""));
+    CHECK(Contains(html.body, "rel=\"prev\">newer 1</a>"));
+    if (current > 2) CHECK(Contains(html.body, older));
+    CHECK(Get(s.ArticleUrl() + "?action=history&limit=x").status == 400);
   }
 }
 

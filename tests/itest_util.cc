@@ -121,13 +121,25 @@ Result<HttpResponse> Put(HttpClient& client, const std::string& url,
 }
 
 std::vector<uint64_t> HistoryIds(HttpClient& client, const std::string& url) {
-  auto r = GetRetrying(client, url + "?action=history&format=json");
   std::vector<uint64_t> ids;
-  if (!r.ok() || r->status != 200) return ids;
-  auto doc = nlohmann::json::parse(r->body, nullptr, false);
-  if (doc.is_discarded() || !doc.contains("revisions")) return ids;
-  for (const auto& rev : doc["revisions"])
-    ids.push_back(rev.value("id", uint64_t{0}));
+  uint64_t offset = 0;
+  // Follows the continuation page by page; a page that fails or does not
+  // continue below its last id ends the list where it stands.
+  do {
+    std::string q = url + "?action=history&format=json&limit=100";
+    if (offset != 0) q += "&offset=" + std::to_string(offset);
+    auto r = GetRetrying(client, q);
+    if (!r.ok() || r->status != 200) return ids;
+    auto doc = nlohmann::json::parse(r->body, nullptr, false);
+    if (doc.is_discarded() || !doc.contains("revisions")) return ids;
+    for (const auto& rev : doc["revisions"])
+      ids.push_back(rev.value("id", uint64_t{0}));
+    uint64_t next = 0;
+    if (doc.contains("continue") && doc["continue"].is_object())
+      next = doc["continue"].value("offset", uint64_t{0});
+    if (offset != 0 && next >= offset) return ids;  // would not progress
+    offset = next;
+  } while (offset != 0);
   return ids;
 }
 

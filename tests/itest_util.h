@@ -58,8 +58,9 @@ Raw GetRaw(HttpClient& client, const std::string& article_url,
 Result<HttpResponse> Put(HttpClient& client, const std::string& url,
                          const std::string& body, const std::string& if_match);
 
-// History ids as ?action=history&format=json lists them (newest first);
-// empty if the request or the JSON failed.
+// Every history id, newest first, as ?action=history&format=json pages
+// list them (following "continue"); what was read so far if a request or
+// the JSON failed.
 std::vector<uint64_t> HistoryIds(HttpClient& client, const std::string& url);
 
 // Readers that GET the reader page, the raw text, old revisions and the
