@@ -5,7 +5,8 @@
 //
 // Submit runs these phases, in this order:
 //   1. preconditions: the request says which revision it edits (If-Match for
-//      PUT, base_revision for a form), else kPreconditionRequired. Checks
+//      PUT, base_revision for a form), else kPreconditionRequired; an
+//      If-Match of "*" names no revision and counts as missing. Checks
 //      that must run before any validation or merging belong here (a form
 //      body is decoded by the handler before Submit; a check that must
 //      precede even that, such as Origin, belongs at the top of
