@@ -198,6 +198,10 @@ void Handler::HandlePost(const Request& req, Response* resp) {
   auto refuse = [&](Status why) {
     AnswerEdit(req, edit, RejectedEdit(std::move(why)), resp);
   };
+  // Before the body is decoded: a cross-site post costs no parsing.
+  Status same_origin =
+      CheckSameOrigin(req.origin, req.sec_fetch_site, req.host);
+  if (!same_origin.ok()) return refuse(std::move(same_origin));
   if (req.body_too_large) {
     return refuse(Status::TooLarge("The request is larger than " +
                                    std::to_string(config_.max_body_bytes()) +

@@ -116,6 +116,8 @@ int HttpStatusFor(const Status& s) {
       return 413;
     case Status::Code::kUnsupported:
       return 415;
+    case Status::Code::kForbidden:
+      return 403;
     case Status::Code::kNoSpace:
       return 507;
     case Status::Code::kIOError:
