@@ -1,5 +1,6 @@
 #include "edit.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <utility>
@@ -80,6 +81,17 @@ std::optional<EditResult> Editor::CheckPreconditions(
 }
 
 std::optional<EditResult> Editor::Validate(const EditRequest& req) const {
+  // The author is shown in the history (HTML and JSON) and written to the
+  // log: a name nginx checked can still be one an operator mistyped.
+  if (req.author.empty() || req.author.size() > kMaxAuthorBytes ||
+      !IsValidUtf8(req.author) ||
+      std::any_of(req.author.begin(), req.author.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+      })) {
+    return RejectedEdit(Status::InvalidArgument(
+        "The editor's name must be 1 to " + std::to_string(kMaxAuthorBytes) +
+        " bytes of UTF-8 without control characters."));
+  }
   if (req.summary.size() > kMaxSummaryBytes) {
     return RejectedEdit(
         Status::InvalidArgument("The summary is longer than " +

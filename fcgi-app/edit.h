@@ -49,13 +49,18 @@ enum class EditKind {
   kForm,  // a form post with base_revision: a stale base is merged
 };
 
+// Longest author name kept (REMOTE_USER from nginx's auth, or an address).
+constexpr size_t kMaxAuthorBytes = 64;
+
 struct EditRequest {
   EditKind kind = EditKind::kForm;
   std::string_view text;      // the article as submitted
   std::string_view if_match;  // kPut: the If-Match header ("" = none)
   // kForm: the revision the editor started from (nullopt = not given).
   std::optional<uint64_t> base_revision;
-  std::string author;   // REMOTE_USER or the client address
+  // The name nginx authenticated, or the client address; 1..kMaxAuthorBytes
+  // bytes of UTF-8 without control characters, else kRejected (400).
+  std::string author;
   std::string summary;  // kForm only; "" for PUT
 };
 

@@ -305,6 +305,45 @@ TEST_CASE("edit: outcomes of Submit, and the article only changes on save") {
   }
 }
 
+TEST_CASE("edit: authors are capped and free of control characters") {
+  const std::string max(kMaxAuthorBytes, 'a');
+  const struct {
+    std::string author;
+    bool saved;
+  } rows[] = {
+      {"alice", true},
+      {"127.0.0.1", true},
+      {"Zoë", true},
+      {max, true},
+      {max + "a", false},
+      {"", false},
+      {"bob\nFake: line", false},
+      {std::string("nul\0x", 5), false},
+      {"del\x7f", false},
+      {"bad\xff", false},
+  };
+  for (const auto& row : rows) {
+    INFO("author " << row.author);
+    Fixture f(/*theirs=*/false);
+    const RevisionPtr before = f.Current();
+    EditRequest req;
+    req.kind = EditKind::kPut;
+    const std::string text = kBase + "<p>new</p>\n";
+    req.text = text;
+    const std::string tag = before->meta.RawETag();
+    req.if_match = tag;
+    req.author = row.author;
+    const EditResult r = f.editor->Submit(req);
+    CHECK(r.committed_ok() == row.saved);
+    if (row.saved) {
+      CHECK(f.Current()->meta.author == row.author);
+    } else {
+      CHECK(r.status.code() == Code::kInvalidArgument);
+      CHECK(f.Current()->meta.id == before->meta.id);
+    }
+  }
+}
+
 TEST_CASE("edit: a conflict carries the merge draft with its regions") {
   Fixture f(/*theirs=*/true);
   EditRequest req;

@@ -123,7 +123,9 @@ void ServeOne(const Config& config, Handler* handler, FCGX_Request& r) {
     req.if_none_match = Param(r, "HTTP_IF_NONE_MATCH");
     req.accept = Param(r, "HTTP_ACCEPT");
     req.accept_encoding = Param(r, "HTTP_ACCEPT_ENCODING");
-    req.remote_user = Param(r, "REMOTE_USER");
+    // Not REMOTE_USER: nginx fills that from any Basic header, checked or
+    // not. EDITOR_USER is set only where nginx authenticated the editor.
+    req.remote_user = Param(r, "EDITOR_USER");
     req.remote_addr = Param(r, "REMOTE_ADDR");
     // The Host header as sent, port included (Debian's fastcgi_params
     // makes HTTP_HOST $host, without the port an Origin carries).

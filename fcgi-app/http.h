@@ -28,11 +28,13 @@ struct Request {
   std::string_view if_none_match;    // HTTP_IF_NONE_MATCH
   std::string_view accept;           // HTTP_ACCEPT
   std::string_view accept_encoding;  // HTTP_ACCEPT_ENCODING
-  std::string_view remote_user;      // REMOTE_USER (set by nginx auth_basic)
-  std::string_view remote_addr;      // REMOTE_ADDR
-  std::string_view host;             // REQUEST_HOST ($http_host) or HTTP_HOST
-  std::string_view origin;           // HTTP_ORIGIN
-  std::string_view sec_fetch_site;   // HTTP_SEC_FETCH_SITE
+  // EDITOR_USER: the name nginx's auth_basic checked (nginx/wiki-site.conf);
+  // "" when editors are not authenticated.
+  std::string_view remote_user;
+  std::string_view remote_addr;     // REMOTE_ADDR
+  std::string_view host;            // REQUEST_HOST ($http_host) or HTTP_HOST
+  std::string_view origin;          // HTTP_ORIGIN
+  std::string_view sec_fetch_site;  // HTTP_SEC_FETCH_SITE
   // Load shedding: a read not answered by this Unix time (ms) gets 503
   // instead of a late page. Computed once, where the request arrives, from
   // when nginx handed it on plus shed_after_ms; 0 = never shed.

@@ -4,8 +4,12 @@
 // The rules themselves are unit-tested row by row (handler_test.cc,
 // http_test.cc, edit_test.cc); these prove nginx passes what the app needs.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
+#include <cstdio>
+#include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -119,6 +123,104 @@ TEST_CASE("security: cross-site form posts get 403; same-site and curl pass") {
     CHECK(r.status == 403);
     CheckUnchanged(s, before);
   }
+}
+
+// The author of the newest revision, from the history JSON.
+std::string NewestAuthor(const Stack& s) {
+  HttpResponse r = Get(s.ArticleUrl() + "?action=history&format=json");
+  REQUIRE(r.status == 200);
+  auto doc = nlohmann::json::parse(r.body);
+  REQUIRE(!doc["revisions"].empty());
+  return doc["revisions"][0].value("author", std::string());
+}
+
+// "user:$apr1$..." from `openssl passwd -apr1`.
+std::string HtpasswdLine(const std::string& user, const std::string& pass) {
+  FILE* p = ::popen(("openssl passwd -apr1 '" + pass + "'").c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[256] = {};
+  const bool got = std::fgets(buf, sizeof buf, p) != nullptr;
+  ::pclose(p);
+  REQUIRE(got);
+  return user + ":" + Trim(buf) + "\n";
+}
+
+TEST_CASE("security: without EDITOR_AUTH a Basic header names no author") {
+  Stack& s = SecurityStack();
+  const Snapshot before = Snap(s);
+  // base64("mallory:x")
+  HttpResponse r = Send("PUT", s.ArticleUrl(),
+                        {{"Content-Type", kHtml},
+                         {"If-Match", before.etag},
+                         {"Authorization", "Basic bWFsbG9yeTp4"}},
+                        WithParagraph(before.raw, "forged"));
+  REQUIRE(r.status == 200);
+  CHECK(NewestAuthor(s) == "127.0.0.1");
+}
+
+TEST_CASE("security: with EDITOR_AUTH writes need a checked name, the author") {
+  testing::TempDir dir("wiki-editor-auth");
+  const std::string long_user(70, 'l');
+  const std::string htpasswd = dir / "editors.htpasswd";
+  {
+    std::ofstream f(htpasswd);
+    f << HtpasswdLine("alice", "secret") << HtpasswdLine(long_user, "secret");
+  }
+  REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);
+  REQUIRE(::chmod(htpasswd.c_str(), 0644) == 0);
+  Stack::Options options;
+  options.wiki_set = kNoShed;
+  options.env["EDITOR_AUTH"] = htpasswd;
+  std::unique_ptr<Stack> s = Stack::Start(options);
+  REQUIRE(s != nullptr);
+
+  const Snapshot before = Snap(*s);
+  const std::string text = WithParagraph(before.raw, "by alice");
+  auto put = [&](const std::string& auth) {
+    Headers h = {{"Content-Type", kHtml}, {"If-Match", Snap(*s).etag}};
+    if (!auth.empty()) h.emplace_back("Authorization", "Basic " + auth);
+    return Send("PUT", s->ArticleUrl(), h, text);
+  };
+  // One stack, so the cases run in sequence rather than as SUBCASEs.
+  CHECK(Get(s->ArticleUrl()).status == 200);  // reads need nothing
+  {  // no credentials, a wrong password: 401, nothing saved
+    CHECK(put("").status == 401);
+    CHECK(put("YWxpY2U6d3Jvbmc=").status == 401);  // alice:wrong
+    HttpResponse post =
+        Post(s->ArticleUrl(), kUrlEncoded,
+             UrlEncoded({{"text", text}, {"base_revision", "1"}}));
+    CHECK(post.status == 401);
+    CheckUnchanged(*s, before);
+  }
+  {  // alice:secret saves as alice
+    HttpResponse r = put("YWxpY2U6c2VjcmV0");
+    CHECK(r.status == 200);
+    CHECK(NewestAuthor(*s) == "alice");
+  }
+  {  // a checked name over 64 bytes is refused
+    const Snapshot mid = Snap(*s);
+    const std::string cred = long_user + ":secret";
+    // base64 of the credentials, by hand: the test has no base64 helper.
+    static const char* k =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string b64;
+    for (size_t i = 0; i < cred.size(); i += 3) {
+      const unsigned n =
+          (static_cast<unsigned char>(cred[i]) << 16) |
+          (i + 1 < cred.size() ? static_cast<unsigned char>(cred[i + 1]) << 8
+                               : 0) |
+          (i + 2 < cred.size() ? static_cast<unsigned char>(cred[i + 2]) : 0);
+      b64 += k[(n >> 18) & 63];
+      b64 += k[(n >> 12) & 63];
+      b64 += i + 1 < cred.size() ? k[(n >> 6) & 63] : '=';
+      b64 += i + 2 < cred.size() ? k[n & 63] : '=';
+    }
+    HttpResponse r = put(b64);
+    CHECK(r.status == 400);
+    CHECK(Contains(r.body, "64 bytes"));
+    CheckUnchanged(*s, mid);
+  }
+  CHECK(s->Stop());
 }
 
 TEST_CASE("security: the stack stops clean") { CHECK(SecurityStack().Stop()); }
