@@ -223,6 +223,81 @@ TEST_CASE("security: with EDITOR_AUTH writes need a checked name, the author") {
   CHECK(s->Stop());
 }
 
+// A PUT without If-Match (428 from the app: cheap, changes nothing), on a
+// connection of its own from `source_ip`.
+RawResponse CheapWrite(const Stack& s, const std::string& source_ip) {
+  return RawExchange(s,
+                     RawRequest("PUT", kPath,
+                                "Content-Type: text/html\r\n"
+                                "Content-Length: 9\r\n") +
+                         "<p>x</p>\n",
+                     source_ip);
+}
+
+TEST_CASE("security: writes are rate-limited per address, loopback is not") {
+  Stack& s = SecurityStack();
+  const Snapshot before = Snap(s);
+  // 40 writes in a burst: far over 2/s with a burst of 10, whatever the
+  // machine's speed (each takes milliseconds).
+  int limited = 0, other = 0;
+  for (int i = 0; i < 40; ++i) {
+    RawResponse r = CheapWrite(s, "127.0.0.2");
+    if (r.status == 429) {
+      ++limited;
+      CHECK(Contains(r.head, "Retry-After: 1"));
+      CHECK(Contains(r.head, "Content-Type: text/plain"));
+      CHECK(Contains(r.body, "Too many requests"));
+    } else {
+      CHECK(r.status == 428);
+      ++other;
+    }
+  }
+  CHECK(limited >= 20);
+  CHECK(other >= 1);
+  // Reads from the limited address are not counted as writes.
+  CHECK(RawExchange(s, RawRequest("GET", kPath), "127.0.0.2").status == 200);
+  // 127.0.0.1 (storms, benchmarks) is never throttled.
+  for (int i = 0; i < 40; ++i) {
+    CHECK(CheapWrite(s, "127.0.0.1").status == 428);
+  }
+  CheckUnchanged(s, before);
+}
+
+TEST_CASE("security: nginx's own answers are short plain texts") {
+  Stack& s = SecurityStack();
+  struct Row {
+    const char* name;
+    std::string request;
+    int status;
+  };
+  const std::vector<Row> rows = {
+      {"unknown path", RawRequest("GET", "/nope"), 404},
+      {"URI too long", RawRequest("GET", "/wiki/" + std::string(9000, 'a')),
+       414},
+      {"malformed request", "GET / HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n",
+       400},
+      {"a header line over 8k",
+       RawRequest("GET", kPath, "X-Big: " + std::string(9000, 'b') + "\r\n"),
+       400},
+  };
+  for (const Row& row : rows) {
+    SUBCASE(row.name) {
+      RawResponse r = RawExchange(s, row.request);
+      CHECK(r.status == row.status);
+      CHECK(Contains(r.head, "Content-Type: text/plain"));
+      CHECK(r.body.size() < 100);
+      CHECK(!Contains(r.body, "<html"));
+    }
+  }
+  SUBCASE("the / redirect is relative: no Host echo") {
+    RawResponse r = RawExchange(
+        s, "GET / HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n");
+    CHECK(r.status == 302);
+    CHECK(Contains(r.head, std::string("Location: ") + kPath + "\r\n"));
+    CHECK(!Contains(r.head, "evil.example"));
+  }
+}
+
 TEST_CASE("security: the stack stops clean") { CHECK(SecurityStack().Stop()); }
 
 }  // namespace
