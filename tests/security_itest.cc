@@ -298,6 +298,24 @@ TEST_CASE("security: nginx's own answers are short plain texts") {
   }
 }
 
+TEST_CASE("security: one CSP without 'unsafe-inline'; the style is a file") {
+  Stack& s = SecurityStack();
+  HttpResponse page = Get(s.ArticleUrl());  // nginx's front cache
+  HttpResponse history = Get(s.ArticleUrl() + "?action=history");  // the app
+  REQUIRE(page.status == 200);
+  REQUIRE(history.status == 200);
+  CheckArticleHtmlHeaders(page);
+  CheckArticleHtmlHeaders(history);
+  CHECK(page.Header("content-security-policy") ==
+        history.Header("content-security-policy"));
+  CHECK(!Contains(page.body, "<style"));
+  CHECK(Contains(page.body, "href=\"/_wiki/style.css\""));
+  HttpResponse css = Get(s.BaseUrl() + "/_wiki/style.css");
+  CHECK(css.status == 200);
+  CHECK(css.Header("content-type").rfind("text/css", 0) == 0);
+  CHECK(Contains(css.body, "body{"));
+}
+
 TEST_CASE("security: the stack stops clean") { CHECK(SecurityStack().Stop()); }
 
 }  // namespace
