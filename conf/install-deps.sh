@@ -8,7 +8,7 @@ PACKAGES=(
   nginx spawn-fcgi multiwatch
   libfcgi-dev libinih-dev doctest-dev
   libgumbo-dev libgit2-dev nlohmann-json3-dev libcurl4-openssl-dev zlib1g-dev
-  wrk logrotate
+  wrk logrotate openssl
   clang libclang-rt-14-dev
 )
 

@@ -1,5 +1,6 @@
 #include "edit.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <utility>
@@ -33,6 +34,17 @@ EditResult Failed(Status shown, const Status& cause) {
   return r;
 }
 
+// True if an If-Match list holds "*": it would overwrite whatever is
+// current, which is exactly the lost update If-Match exists to prevent.
+bool NamesAnyTag(std::string_view if_match) {
+  while (true) {
+    const size_t comma = if_match.find(',');
+    if (TrimOws(if_match.substr(0, comma)) == "*") return true;
+    if (comma == std::string_view::npos) return false;
+    if_match.remove_prefix(comma + 1);
+  }
+}
+
 std::string TooLargeMessage(size_t limit) {
   return "The article is larger than " + std::to_string(limit) + " bytes.";
 }
@@ -55,19 +67,31 @@ Editor::Editor(const Config& config, ArticleStore* store, Massager* massager)
 
 std::optional<EditResult> Editor::CheckPreconditions(
     const EditRequest& req) const {
-  const bool missing =
-      req.kind == EditKind::kPut ? req.if_match.empty() : !req.base_revision;
+  const bool missing = req.kind == EditKind::kPut
+                           ? req.if_match.empty() || NamesAnyTag(req.if_match)
+                           : !req.base_revision;
   if (!missing) return std::nullopt;
   EditResult r;
   r.outcome = Outcome::kPreconditionRequired;
   r.status = Status::PreconditionFailed(
       req.kind == EditKind::kPut
-          ? "PUT needs If-Match with the ETag of ?action=raw."
+          ? "PUT needs If-Match with the ETag of ?action=raw (not *)."
           : "Missing base_revision: say which revision you edited.");
   return r;
 }
 
 std::optional<EditResult> Editor::Validate(const EditRequest& req) const {
+  // The author is shown in the history (HTML and JSON) and written to the
+  // log: a name nginx checked can still be one an operator mistyped.
+  if (req.author.empty() || req.author.size() > kMaxAuthorBytes ||
+      !IsValidUtf8(req.author) ||
+      std::any_of(req.author.begin(), req.author.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+      })) {
+    return RejectedEdit(Status::InvalidArgument(
+        "The editor's name must be 1 to " + std::to_string(kMaxAuthorBytes) +
+        " bytes of UTF-8 without control characters."));
+  }
   if (req.summary.size() > kMaxSummaryBytes) {
     return RejectedEdit(
         Status::InvalidArgument("The summary is longer than " +

@@ -5,7 +5,8 @@
 //
 // Submit runs these phases, in this order:
 //   1. preconditions: the request says which revision it edits (If-Match for
-//      PUT, base_revision for a form), else kPreconditionRequired. Checks
+//      PUT, base_revision for a form), else kPreconditionRequired; an
+//      If-Match of "*" names no revision and counts as missing. Checks
 //      that must run before any validation or merging belong here (a form
 //      body is decoded by the handler before Submit; a check that must
 //      precede even that, such as Origin, belongs at the top of
@@ -48,13 +49,18 @@ enum class EditKind {
   kForm,  // a form post with base_revision: a stale base is merged
 };
 
+// Longest author name kept (REMOTE_USER from nginx's auth, or an address).
+constexpr size_t kMaxAuthorBytes = 64;
+
 struct EditRequest {
   EditKind kind = EditKind::kForm;
   std::string_view text;      // the article as submitted
   std::string_view if_match;  // kPut: the If-Match header ("" = none)
   // kForm: the revision the editor started from (nullopt = not given).
   std::optional<uint64_t> base_revision;
-  std::string author;   // REMOTE_USER or the client address
+  // The name nginx authenticated, or the client address; 1..kMaxAuthorBytes
+  // bytes of UTF-8 without control characters, else kRejected (400).
+  std::string author;
   std::string summary;  // kForm only; "" for PUT
 };
 

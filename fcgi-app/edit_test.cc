@@ -106,6 +106,7 @@ std::vector<Row> Rows() {
        Outcome::kSaved,
        Code::kOk,
        edited},
+      // "*" would overwrite whatever is current: it names no revision.
       {"PUT with If-Match: *",
        put,
        true,
@@ -114,9 +115,20 @@ std::vector<Row> Rows() {
        "*",
        {},
        "",
-       Outcome::kSaved,
-       Code::kOk,
-       edited},
+       Outcome::kPreconditionRequired,
+       Code::kPreconditionFailed,
+       ""},
+      {"PUT with * in an If-Match list, before validation",
+       put,
+       false,
+       word,
+       "<script>x</script>",
+       "\"x\" , * ",
+       {},
+       "",
+       Outcome::kPreconditionRequired,
+       Code::kPreconditionFailed,
+       ""},
       {"PUT with the ETag of a superseded revision",
        put,
        true,
@@ -289,6 +301,45 @@ TEST_CASE("edit: outcomes of Submit, and the article only changes on save") {
         // Only a refused article (not a refused summary) gives the form back.
         CHECK(r.article_refused == row.summary.empty());
       }
+    }
+  }
+}
+
+TEST_CASE("edit: authors are capped and free of control characters") {
+  const std::string max(kMaxAuthorBytes, 'a');
+  const struct {
+    std::string author;
+    bool saved;
+  } rows[] = {
+      {"alice", true},
+      {"127.0.0.1", true},
+      {"Zoë", true},
+      {max, true},
+      {max + "a", false},
+      {"", false},
+      {"bob\nFake: line", false},
+      {std::string("nul\0x", 5), false},
+      {"del\x7f", false},
+      {"bad\xff", false},
+  };
+  for (const auto& row : rows) {
+    INFO("author " << row.author);
+    Fixture f(/*theirs=*/false);
+    const RevisionPtr before = f.Current();
+    EditRequest req;
+    req.kind = EditKind::kPut;
+    const std::string text = kBase + "<p>new</p>\n";
+    req.text = text;
+    const std::string tag = before->meta.RawETag();
+    req.if_match = tag;
+    req.author = row.author;
+    const EditResult r = f.editor->Submit(req);
+    CHECK(r.committed_ok() == row.saved);
+    if (row.saved) {
+      CHECK(f.Current()->meta.author == row.author);
+    } else {
+      CHECK(r.status.code() == Code::kInvalidArgument);
+      CHECK(f.Current()->meta.id == before->meta.id);
     }
   }
 }

@@ -123,8 +123,16 @@ void ServeOne(const Config& config, Handler* handler, FCGX_Request& r) {
     req.if_none_match = Param(r, "HTTP_IF_NONE_MATCH");
     req.accept = Param(r, "HTTP_ACCEPT");
     req.accept_encoding = Param(r, "HTTP_ACCEPT_ENCODING");
-    req.remote_user = Param(r, "REMOTE_USER");
+    // Not REMOTE_USER: nginx fills that from any Basic header, checked or
+    // not. EDITOR_USER is set only where nginx authenticated the editor.
+    req.remote_user = Param(r, "EDITOR_USER");
     req.remote_addr = Param(r, "REMOTE_ADDR");
+    // The Host header as sent, port included (Debian's fastcgi_params
+    // makes HTTP_HOST $host, without the port an Origin carries).
+    req.host = Param(r, "REQUEST_HOST");
+    if (req.host.empty()) req.host = Param(r, "HTTP_HOST");
+    req.origin = Param(r, "HTTP_ORIGIN");
+    req.sec_fetch_site = Param(r, "HTTP_SEC_FETCH_SITE");
     const int64_t queued_since_ms = ParseMsec(Param(r, "REQUEST_START"));
     if (config.shed_after_ms > 0 && queued_since_ms > 0) {
       req.deadline_ms = queued_since_ms + config.shed_after_ms;

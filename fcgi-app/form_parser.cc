@@ -143,6 +143,28 @@ Result<std::string> ExtractBoundary(std::string_view content_type) {
   return boundary->value;
 }
 
+}  // namespace
+
+Result<std::string> ContentTypeCharset(std::string_view content_type) {
+  size_t semi = content_type.find(';');
+  if (semi == std::string_view::npos) return std::string();
+  std::vector<Param> params;
+  if (!ParseParams(content_type.substr(semi), &params)) {
+    return Status::InvalidArgument("malformed Content-Type parameters");
+  }
+  size_t n = 0;
+  std::string charset;
+  for (const Param& p : params) {
+    if (p.name != "charset") continue;
+    ++n;
+    charset = AsciiLower(p.value);
+  }
+  if (n > 1) return Status::InvalidArgument("more than one charset");
+  return charset;
+}
+
+namespace {
+
 // Fills in name/filename from a Content-Disposition value.
 Status ParseContentDisposition(std::string_view value, FormField* field) {
   size_t semi = value.find(';');

@@ -49,6 +49,11 @@ Result<Form> ParseUrlEncoded(std::string_view body);
 Result<Form> ParseMultipart(std::string_view content_type,
                             std::string_view body);
 
+// The charset parameter of a Content-Type value, lowercased ("" if there is
+// none). Malformed or repeated parameters are InvalidArgument: a charset
+// that cannot be read cannot be vouched for.
+Result<std::string> ContentTypeCharset(std::string_view content_type);
+
 // Dispatches on the media type of `content_type` (case-insensitive, any
 // parameters): urlencoded or multipart; anything else (including empty) is
 // Status::Unsupported.

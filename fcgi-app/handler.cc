@@ -176,11 +176,15 @@ void Handler::HandlePut(const Request& req, Response* resp) {
             std::to_string(config_.max_article_bytes) + " bytes.")),
         resp);
   }
-  std::string_view type = MediaType(req.content_type);
-  if (!type.empty() && !EqualsIgnoreCase(type, "text/html")) {
+  // The body is stored byte for byte as UTF-8 HTML: a client must say so
+  // (no Content-Type is not a promise), and any other charset is refused.
+  auto charset = ContentTypeCharset(req.content_type);
+  if (!EqualsIgnoreCase(MediaType(req.content_type), "text/html") ||
+      !charset.ok() || (!charset->empty() && *charset != "utf-8")) {
     return AnswerEdit(req, edit,
                       RejectedEdit(Status::Unsupported(
-                          "PUT takes the article as Content-Type: text/html.")),
+                          "PUT takes the article as Content-Type: text/html; "
+                          "charset=utf-8.")),
                       resp);
   }
   const EditResult result = editor_.Submit(edit);
@@ -197,6 +201,10 @@ void Handler::HandlePost(const Request& req, Response* resp) {
   auto refuse = [&](Status why) {
     AnswerEdit(req, edit, RejectedEdit(std::move(why)), resp);
   };
+  // Before the body is decoded: a cross-site post costs no parsing.
+  Status same_origin =
+      CheckSameOrigin(req.origin, req.sec_fetch_site, req.host);
+  if (!same_origin.ok()) return refuse(std::move(same_origin));
   if (req.body_too_large) {
     return refuse(Status::TooLarge("The request is larger than " +
                                    std::to_string(config_.max_body_bytes()) +

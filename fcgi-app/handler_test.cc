@@ -95,6 +95,7 @@ struct In {
   std::string content_type = "", if_match = "", if_none_match = "", accept = "",
               accept_encoding = "";
   std::string remote_addr = "127.0.0.1";
+  std::string host = "wiki.example", origin = "", sec_fetch_site = "";
   bool too_large = false;  // Content-Length over the server's body limit
 };
 
@@ -143,6 +144,13 @@ In FormIn(const std::string& accept = "") {
   In in;
   in.content_type = kForm;
   in.accept = accept;
+  return in;
+}
+// A browser's form post: its Origin and Sec-Fetch-Site.
+In BrowserForm(const std::string& origin, const std::string& site) {
+  In in = FormIn();
+  in.origin = origin;
+  in.sec_fetch_site = site;
   return in;
 }
 In Header(std::string In::*field, const std::string& value) {
@@ -296,9 +304,22 @@ std::vector<Row> WriteRows() {
       // PUT
       {"PUT with If-Match", "PUT", "", "", PutWith("@raw"), kNew, 200,
        {{"ETag", "*"}, {"X-Revision", "3"}}, "Saved revision 3"},
+      {"PUT text/html; charset=utf-8", "PUT", "", "",
+       PutWith("@raw", "text/html; charset=utf-8"), kNew, 200},
+      {"PUT TEXT/HTML; Charset=\"UTF-8\"", "PUT", "", "",
+       PutWith("@raw", "TEXT/HTML; Charset=\"UTF-8\""), kNew, 200},
       {"PUT without Content-Type", "PUT", "", "", PutWith("@raw", ""), kNew,
-       200},
-      {"PUT with If-Match: *", "PUT", "", "", PutWith("*"), kNew, 200},
+       415, {}, "charset=utf-8"},
+      {"PUT text/html; charset=iso-8859-1", "PUT", "", "",
+       PutWith("@raw", "text/html; charset=iso-8859-1"), kNew, 415},
+      {"PUT with two charsets", "PUT", "", "",
+       PutWith("@raw", "text/html; charset=utf-8; charset=utf-16"), kNew, 415},
+      {"PUT with a malformed charset", "PUT", "", "",
+       PutWith("@raw", "text/html; charset=\"utf-8"), kNew, 415},
+      {"PUT with If-Match: *", "PUT", "", "", PutWith("*"), kNew, 428, {},
+       "?action=raw"},
+      {"PUT with * in an If-Match list", "PUT", "", "",
+       PutWith("\"x\", *"), kNew, 428},
       {"PUT without If-Match", "PUT", "", "", PutWith(""), kNew, 428},
       {"PUT with a stale ETag", "PUT", "", "", PutWith("@raw1"), kNew, 412,
        {{"ETag", "@raw"}}},
@@ -346,6 +367,25 @@ std::vector<Row> WriteRows() {
        "\"conflicts\""},
       {"POST without base_revision", "POST", "", "", FormIn(),
        Urlencoded({{"text", kNew}}), 428},
+      // Cross-site posts: 403 before the body is decoded (a body that
+      // would be a 400 or 428 still gets the 403).
+      {"POST from this site", "POST", "", "",
+       BrowserForm("http://wiki.example", "same-origin"),
+       Urlencoded({{"text", kNew}, {"base_revision", "2"}}), 303},
+      {"POST from another site", "POST", "", "",
+       BrowserForm("https://evil.example", ""),
+       Urlencoded({{"text", kNew}, {"base_revision", "2"}}), 403,
+       {{"Content-Type", "text/plain*"}}, "Cross-site"},
+      {"POST Sec-Fetch-Site: cross-site", "POST", "", "",
+       BrowserForm("", "cross-site"),
+       Urlencoded({{"text", kNew}, {"base_revision", "2"}}), 403},
+      {"POST cross-site, bad body", "POST", "", "",
+       BrowserForm("https://evil.example", "cross-site"), "text=%zz", 403},
+      {"POST Origin: null", "POST", "", "", BrowserForm("null", ""),
+       Urlencoded({{"text", kNew}, {"base_revision", "2"}}), 403},
+      {"POST from another port", "POST", "", "",
+       BrowserForm("http://wiki.example:8081", "same-site"),
+       Urlencoded({{"text", kNew}, {"base_revision", "2"}}), 403},
       {"POST without text", "POST", "", "", FormIn(),
        Urlencoded({{"base_revision", "2"}}), 400},
       {"POST with an empty body", "POST", "", "", FormIn(), "", 400},
@@ -426,6 +466,9 @@ void Check(const Row& row, const std::string& accel_prefix = "") {
   req.accept = in.accept;
   req.accept_encoding = in.accept_encoding;
   req.remote_addr = in.remote_addr;
+  req.host = in.host;
+  req.origin = in.origin;
+  req.sec_fetch_site = in.sec_fetch_site;
   req.body = row.body;
   req.body_too_large = in.too_large;
   Response resp;

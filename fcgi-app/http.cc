@@ -138,6 +138,28 @@ std::string_view MediaType(std::string_view content_type) {
   return TrimOws(content_type.substr(0, content_type.find(';')));
 }
 
+Status CheckSameOrigin(std::string_view origin, std::string_view sec_fetch_site,
+                       std::string_view host) {
+  const Status refused = Status::Forbidden(
+      "Cross-site edits are refused: edit from this site's own form.");
+  if (EqualsIgnoreCase(TrimOws(sec_fetch_site), "cross-site")) return refused;
+  origin = TrimOws(origin);
+  if (origin.empty()) return Status::OK();
+  // serialized-origin = scheme "://" host [ ":" port ] (RFC 6454); "null"
+  // or anything else has no host to compare.
+  const size_t sep = origin.find("://");
+  if (sep == std::string_view::npos) return refused;
+  const std::string_view scheme = origin.substr(0, sep);
+  const std::string_view authority = origin.substr(sep + 3);
+  if (!EqualsIgnoreCase(scheme, "http") && !EqualsIgnoreCase(scheme, "https"))
+    return refused;
+  host = TrimOws(host);
+  if (host.empty() || authority.empty() || !EqualsIgnoreCase(authority, host)) {
+    return refused;
+  }
+  return Status::OK();
+}
+
 bool AcceptsJson(std::string_view accept) {
   return accept.find("application/json") != std::string_view::npos;
 }

@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "status.h"
+
 namespace wiki {
 
 struct Request {
@@ -26,8 +28,13 @@ struct Request {
   std::string_view if_none_match;    // HTTP_IF_NONE_MATCH
   std::string_view accept;           // HTTP_ACCEPT
   std::string_view accept_encoding;  // HTTP_ACCEPT_ENCODING
-  std::string_view remote_user;      // REMOTE_USER (set by nginx auth_basic)
-  std::string_view remote_addr;      // REMOTE_ADDR
+  // EDITOR_USER: the name nginx's auth_basic checked (nginx/wiki-site.conf);
+  // "" when editors are not authenticated.
+  std::string_view remote_user;
+  std::string_view remote_addr;     // REMOTE_ADDR
+  std::string_view host;            // REQUEST_HOST ($http_host) or HTTP_HOST
+  std::string_view origin;          // HTTP_ORIGIN
+  std::string_view sec_fetch_site;  // HTTP_SEC_FETCH_SITE
   // Load shedding: a read not answered by this Unix time (ms) gets 503
   // instead of a late page. Computed once, where the request arrives, from
   // when nginx handed it on plus shed_after_ms; 0 = never shed.
@@ -76,6 +83,17 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string_view TrimOws(std::string_view s);
 // "text/html; charset=utf-8" -> "text/html".
 std::string_view MediaType(std::string_view content_type);
+
+// Why a browser's write must be refused as cross-site (Forbidden), or OK.
+// Refused: `Sec-Fetch-Site: cross-site`, `Origin: null` (an opaque origin:
+// a sandboxed frame, a data: URL), and an Origin whose host[:port] is not
+// `host` (the Host header; ASCII case-insensitive). No Origin and no
+// Sec-Fetch-Site (curl, scripts, old browsers) is OK: forms are protected
+// by the browsers that send them, and a client without a browser's ambient
+// credentials gains nothing by forging. Behind a reverse proxy, the proxy
+// must pass the client's Host on.
+Status CheckSameOrigin(std::string_view origin, std::string_view sec_fetch_site,
+                       std::string_view host);
 
 // True if `accept` names application/json (a client asking for JSON).
 bool AcceptsJson(std::string_view accept);

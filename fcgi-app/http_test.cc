@@ -70,5 +70,43 @@ TEST_CASE("http: reason phrases and JSON accept") {
   CHECK_FALSE(AcceptsJson("text/html"));
 }
 
+TEST_CASE("http: CheckSameOrigin") {
+  struct Row {
+    const char* origin;
+    const char* site;
+    const char* host;
+    bool ok;
+  };
+  const Row rows[] = {
+      {"", "", "wiki.example", true},  // curl, scripts
+      {"", "same-origin", "wiki.example", true},
+      {"", "none", "wiki.example", true},  // typed in the address bar
+      {"", "same-site", "wiki.example", true},
+      {"http://wiki.example", "", "wiki.example", true},
+      {"https://Wiki.Example", "same-origin", "wiki.example", true},
+      {"http://127.0.0.1:8080", "", "127.0.0.1:8080", true},
+      {"http://[::1]:8080", "", "[::1]:8080", true},
+      {"", "cross-site", "wiki.example", false},
+      {"", " Cross-Site ", "wiki.example", false},
+      {"http://wiki.example", "cross-site", "wiki.example", false},
+      {"https://evil.example", "", "wiki.example", false},
+      {"https://evil.example", "same-origin", "wiki.example", false},
+      {"http://wiki.example.evil.example", "", "wiki.example", false},
+      {"http://wiki.example:8081", "", "wiki.example:8080", false},
+      {"http://127.0.0.1:8080", "", "127.0.0.1", false},
+      {"null", "", "wiki.example", false},
+      {"wiki.example", "", "wiki.example", false},
+      {"ftp://wiki.example", "", "wiki.example", false},
+      {"http://", "", "", false},
+      {"http://wiki.example", "", "", false},  // no Host to compare with
+  };
+  for (const Row& r : rows) {
+    INFO(r.origin << " | " << r.site << " | " << r.host);
+    const Status s = CheckSameOrigin(r.origin, r.site, r.host);
+    CHECK(s.ok() == r.ok);
+    if (!r.ok) CHECK(s.code() == Status::Code::kForbidden);
+  }
+}
+
 }  // namespace
 }  // namespace wiki

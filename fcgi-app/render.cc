@@ -7,34 +7,6 @@ namespace wiki {
 
 namespace {
 
-// Inline so the page is one response; CSP allows inline styles only.
-constexpr const char kStyle[] =
-    "body{font-family:sans-serif;margin:0;color:#202122;background:#f8f9fa}"
-    "header{background:#fff;border-bottom:1px solid #a2a9b1;padding:.5em 1em}"
-    "header a{font-weight:bold;color:#202122;text-decoration:none}"
-    "main{background:#fff;max-width:60em;margin:1em auto;padding:1em 2em;"
-    "border:1px solid #a2a9b1}"
-    "nav.tabs a{margin-right:1em}"
-    "h1{font-family:serif;font-weight:normal;border-bottom:1px solid #a2a9b1}"
-    ".revision-info{color:#54595d;font-size:.9em}"
-    ".notice{background:#fef6e7;border:1px solid #fc3;padding:.5em 1em}"
-    "table{border-collapse:collapse}td,th{border:1px solid #a2a9b1;"
-    "padding:.2em .5em}"
-    ".infobox{float:right;margin:0 0 1em 1em;background:#f8f9fa}"
-    ".conflicts del,.conflicts ins{white-space:pre-wrap;font-family:monospace}"
-    ".conflicts del{background:#fee7e6}.conflicts ins{background:#d5fdf4}"
-    ".conflicts mark{background:#fc3}"
-    ".preview{border:1px dashed #a2a9b1;padding:0 1em;margin-bottom:1em}"
-    "textarea{width:100%;box-sizing:border-box;font-family:monospace}"
-    "input[type=text]{max-width:100%;box-sizing:border-box}"
-    "img{max-width:100%;height:auto}"
-    // Wide tables scroll inside their own box: the page itself never
-    // scrolls sideways, even at a phone's 375 px.
-    "#mw-content-text table,table.history{display:block;max-width:100%;"
-    "overflow-x:auto}"
-    "pre{overflow-x:auto}"
-    "@media (max-width:40em){.infobox{float:none;margin:0 0 1em}}";
-
 std::string Head(std::string_view page_title) {
   std::string out;
   out +=
@@ -43,9 +15,12 @@ std::string Head(std::string_view page_title) {
       "initial-scale=1\">\n"
       "<title>";
   out += HtmlEscape(page_title);
-  out += " - Mini-Wikipedia</title>\n<style>";
-  out += kStyle;
-  out += "</style>\n</head>\n<body>\n";
+  // A stylesheet nginx serves (nginx/wiki.css), not an inline <style>:
+  // the CSP allows styles from this site only ('self').
+  out +=
+      " - Mini-Wikipedia</title>\n"
+      "<link rel=\"stylesheet\" href=\"/_wiki/style.css\">\n"
+      "</head>\n<body>\n";
   return out;
 }
 

@@ -7,8 +7,10 @@ namespace wiki {
 
 namespace {
 
+// The same policy as nginx/wiki-front-headers.conf (pages nginx serves
+// from the front cache): keep the two equal.
 constexpr const char kCsp[] =
-    "default-src 'none'; img-src https: 'self'; style-src 'unsafe-inline'; "
+    "default-src 'none'; img-src https: 'self'; style-src 'self'; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'self'";
 
 using Outcome = EditResult::Outcome;
@@ -116,6 +118,8 @@ int HttpStatusFor(const Status& s) {
       return 413;
     case Status::Code::kUnsupported:
       return 415;
+    case Status::Code::kForbidden:
+      return 403;
     case Status::Code::kNoSpace:
       return 507;
     case Status::Code::kIOError:

@@ -25,6 +25,9 @@ std::string Status::ToString() const {
     case Code::kUnsupported:
       kind = "Unsupported";
       break;
+    case Code::kForbidden:
+      kind = "Forbidden";
+      break;
     case Code::kNoSpace:
       kind = "No space";
       break;

@@ -26,6 +26,7 @@ class Status {
     kPreconditionFailed,  // stale If-Match / base revision
     kTooLarge,            // over a configured size limit
     kUnsupported,         // unsupported media type / encoding
+    kForbidden,           // refused whatever the body says (cross-site)
     kNoSpace,             // ENOSPC / EDQUOT: the disk is full
     kIOError,             // any other system call failure
     kCorruption,          // on-disk data that does not parse
@@ -51,6 +52,9 @@ class Status {
   }
   static Status Unsupported(std::string msg) {
     return Status(Code::kUnsupported, std::move(msg));
+  }
+  static Status Forbidden(std::string msg) {
+    return Status(Code::kForbidden, std::move(msg));
   }
   static Status NoSpace(std::string msg) {
     return Status(Code::kNoSpace, std::move(msg));

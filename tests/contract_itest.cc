@@ -160,16 +160,17 @@ TEST_CASE("contract: unresolved conflict markers get 422 over HTTP") {
 }
 
 TEST_CASE(
-    "contract: the author is REMOTE_USER if nginx has one, else the "
-    "client address; history JSON names the title") {
+    "contract: without editor authentication the author is the client "
+    "address, whatever Authorization says; history JSON names the title") {
   Stack* stack = ContractStack();
   REQUIRE(stack != nullptr);
   HttpClient client;
   Raw before = GetRaw(client, stack->ArticleUrl());
   REQUIRE(before.status == 200);
-  // nginx sets $remote_user (REMOTE_USER in fastcgi_params) from the Basic
-  // credentials; with the auth_basic block of wiki-site.conf enabled it
-  // also checks them. "YWxpY2U6c2VjcmV0" is base64("alice:secret").
+  // nginx sets $remote_user from any Basic credentials, checked or not;
+  // without EDITOR_AUTH nothing checks them, so they name no author
+  // (tests/security_itest.cc covers EDITOR_AUTH). "YWxpY2U6c2VjcmV0" is
+  // base64("alice:secret").
   auto as_alice =
       PostEdit(client, stack, before.body + "<p>By alice.</p>\n", before.rev,
                "alice's edit", {{"Authorization", "Basic YWxpY2U6c2VjcmV0"}});
@@ -187,7 +188,7 @@ TEST_CASE(
   REQUIRE(doc["revisions"].size() >= 2);
   CHECK(doc["revisions"][0].value("author", std::string()) == "127.0.0.1");
   CHECK(doc["revisions"][1].value("id", uint64_t{0}) == alice_rev);
-  CHECK(doc["revisions"][1].value("author", std::string()) == "alice");
+  CHECK(doc["revisions"][1].value("author", std::string()) == "127.0.0.1");
 }
 
 TEST_CASE("contract: the functional stack stops clean") {

@@ -464,6 +464,8 @@ void CheckArticleHtmlHeaders(const HttpResponse& r) {
   const std::string csp = r.Header("content-security-policy");
   INFO("Content-Security-Policy: " << csp);
   CHECK(CspScriptLoophole(csp) == "");
+  CHECK(!Contains(csp, "unsafe-inline"));
+  CHECK(Contains(csp, "style-src 'self'"));
   CHECK(ToLower(r.Header("x-content-type-options")) == "nosniff");
 }
 
