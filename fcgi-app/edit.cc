@@ -192,7 +192,6 @@ EditResult Editor::Commit(const EditRequest& req, const Revision* base,
 
 EditResult Editor::Submit(const EditRequest& req) {
   if (auto r = CheckPreconditions(req)) return std::move(*r);
-  if (auto r = Validate(req)) return std::move(*r);
   // Revisions are immutable, so the base can be read without the lock.
   RevisionPtr base;
   if (req.kind == EditKind::kForm) {
@@ -213,6 +212,17 @@ EditResult Editor::Submit(const EditRequest& req) {
     return Failed(Status::IOError("The article could not be read."),
                   current.status());
   }
+  // The cheap precondition first: a stale If-Match is answered before the
+  // text is parsed (markup checks) or massaged, so an edit that cannot
+  // apply costs no more than a read, whatever its body. Revisions only move
+  // forward: a tag that does not match now never will.
+  if (req.kind == EditKind::kPut &&
+      !IfMatchMatches(req.if_match, (*current)->meta.RawETag())) {
+    Prepared stale;
+    stale.current = *current;
+    return Refused(req, &stale);
+  }
+  if (auto r = Validate(req)) return std::move(*r);
   Prepared p;
   Status s = Prepare(req, base.get(), *current, &p);
   if (!s.ok()) {
