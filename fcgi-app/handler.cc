@@ -31,6 +31,7 @@ Handler::Handler(const Config& config, ArticleStore* store)
                                : config.data_dir + "/cache"),
       front_(config, store, &pages_, &massager_),
       editor_(config, store, &massager_),
+      api_(config, store, &editor_),
       article_path_("/wiki/" + config.title) {
   // Before the acknowledgment: a read that starts after it must find the
   // new revision in nginx's front cache.
@@ -41,6 +42,7 @@ Handler::Handler(const Config& config, ArticleStore* store)
 
 void Handler::Handle(const Request& req, Response* resp) {
   if (req.path == "/metrics") return HandleMetrics(req, resp);
+  if (req.path == kMwApiPath) return api_.Handle(req, resp);
   if (req.path != article_path_) {
     if (req.path.rfind("/wiki/", 0) == 0) {
       return Error(resp, 404, "There is no article with that title.");
