@@ -74,5 +74,25 @@ TEST_CASE("/w/api.php answers in MediaWiki's shapes") {
   CHECK(j["error"]["code"] == "badtoken");
 }
 
+TEST_CASE("/w/index.php?title=... answers as /wiki/<title>?...") {
+  auto stack = Stack::Start();
+  REQUIRE(stack != nullptr);
+  HttpClient client;
+  const std::string index = stack->BaseUrl() + "/w/index.php?title=";
+  auto direct = client.Get(stack->ArticleUrl() + "?action=raw&oldid=1");
+  auto raw = client.Get(index + "Latest_plane_crash&action=raw&oldid=1");
+  REQUIRE(direct.ok());
+  REQUIRE(raw.ok());
+  CHECK(raw->status == 200);
+  CHECK(raw->Header("x-revision") == "1");
+  CHECK(raw->body == direct->body);
+  auto history = client.Get(index + "Latest_plane_crash&action=history");
+  REQUIRE(history.ok());
+  CHECK(history->status == 200);
+  auto other = client.Get(index + "Paris&action=raw");
+  REQUIRE(other.ok());
+  CHECK(other->status == 404);
+}
+
 }  // namespace
 }  // namespace wiki
