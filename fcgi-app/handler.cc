@@ -42,7 +42,7 @@ Handler::Handler(const Config& config, ArticleStore* store)
 
 void Handler::Handle(const Request& req, Response* resp) {
   if (req.path == "/metrics") return HandleMetrics(req, resp);
-  if (req.path == kMwApiPath) return api_.Handle(req, resp);
+  if (IsMediaWikiPath(req.path)) return api_.Handle(req, resp);
   if (req.path != article_path_) {
     if (req.path.rfind("/wiki/", 0) == 0) {
       return Error(resp, 404, "There is no article with that title.");

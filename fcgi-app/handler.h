@@ -67,7 +67,7 @@ class Handler {
   PageCache pages_;
   FrontCache front_;                // after pages_ and massager_, which it uses
   Editor editor_;                   // its on_committed publishes to front_
-  MwApi api_;                       // /w/api.php; writes through editor_
+  MwApi api_;  // /w/api.php and /w/rest.php; writes through editor_
   const std::string article_path_;  // "/wiki/<title>"
 };
 

@@ -142,13 +142,19 @@ struct MwApi::Call {
   }
 };
 
+bool IsMediaWikiPath(std::string_view path) {
+  return path == kMwApiPath || path.rfind(kMwRestPrefix, 0) == 0;
+}
+
 MwApi::MwApi(const Config& config, ArticleStore* store, Editor* editor)
     : title_(config.title),
       display_(Shown(config.title)),
       store_(store),
-      editor_(editor) {}
+      editor_(editor),
+      rest_(config, store, editor) {}
 
 void MwApi::Handle(const Request& req, Response* resp) {
+  if (req.path != kMwApiPath) return rest_.Handle(req, resp);
   Call c{req, resp, Form(), false, json::object(), false};
   resp->status = 200;
   const bool post = req.method == "POST";

@@ -31,6 +31,7 @@
 #include "config.h"
 #include "edit.h"
 #include "http.h"
+#include "mw_rest.h"
 #include "revision.h"
 
 namespace wiki {
@@ -52,6 +53,10 @@ uint64_t ResolveBaseTimestamp(const std::vector<RevisionMeta>& history,
 // neither.
 std::optional<int64_t> ParseMwTimestamp(std::string_view s);
 
+// True for the paths MwApi answers: the Action API and the REST API.
+bool IsMediaWikiPath(std::string_view path);
+
+// Answers both the Action API and (through MwRest) the REST API.
 class MwApi {
  public:
   // `store` and `editor` must outlive the API.
@@ -70,6 +75,7 @@ class MwApi {
   const std::string display_;  // "Latest plane crash"
   ArticleStore* const store_;
   Editor* const editor_;
+  MwRest rest_;  // /w/rest.php/v1/...
 };
 
 }  // namespace wiki

@@ -237,3 +237,80 @@ TEST_CASE("ParseMwTimestamp: both MediaWiki forms, nothing else") {
 
 }  // namespace
 }  // namespace wiki
+
+namespace wiki {
+namespace {
+
+struct RestRow {
+  const char* name;
+  const char* method;
+  const char* path;  // after /w/rest.php/v1/
+  std::string body;  // JSON for PUT
+  int status;
+  const char* ptr;  // JSON pointer ("" = none)
+  nlohmann::json want;
+  const std::string* article_after;
+};
+
+std::string PutBody(const std::string& source, int latest) {
+  return nlohmann::json{
+      {"source", source}, {"comment", "rest"}, {"latest", {{"id", latest}}}}
+      .dump();
+}
+
+TEST_CASE("MwRest: pages, revisions, and PUT through the Editor") {
+  const std::vector<RestRow> rows = {
+      {"page with source", "GET", "page/Latest_plane_crash", "", 200, "/source",
+       kTheirs, &kTheirs},
+      {"page latest", "GET", "page/Latest_plane_crash/bare", "", 200,
+       "/latest/id", 2, &kTheirs},
+      {"with_html", "GET", "page/Latest_plane_crash/with_html", "", 200,
+       "/html", kTheirs, &kTheirs},
+      {"history newest first", "GET", "page/Latest_plane_crash/history", "",
+       200, "/revisions/0/id", 2, &kTheirs},
+      {"revision", "GET", "revision/1", "", 200, "/source", kBase, &kTheirs},
+      {"no such revision", "GET", "revision/9/bare", "", 404, "/httpCode", 404,
+       &kTheirs},
+      {"other title", "GET", "page/Paris", "", 404, "/errorKey",
+       "rest-nonexistent-title", &kTheirs},
+      {"PUT on the latest", "PUT", "page/Latest_plane_crash",
+       PutBody(kMerged, 2), 200, "/latest/id", 3, &kMerged},
+      {"PUT on a stale base merges", "PUT", "page/Latest_plane_crash",
+       PutBody(kMineApart, 1), 200, "/source", kMerged, &kMerged},
+      {"PUT overlapping is 409", "PUT", "page/Latest_plane_crash",
+       PutBody(kMineOverlap, 1), 409, "/httpCode", 409, &kTheirs},
+      {"PUT without latest", "PUT", "page/Latest_plane_crash",
+       R"({"source":"<p>x</p>"})", 400, "", nullptr, &kTheirs},
+      {"PUT of bad JSON", "PUT", "page/Latest_plane_crash", "{", 400, "",
+       nullptr, &kTheirs},
+      {"PUT of refused markup", "PUT", "page/Latest_plane_crash",
+       PutBody("<script>x</script>", 2), 422, "", nullptr, &kTheirs},
+  };
+  for (const RestRow& row : rows) {
+    const std::string name = row.name;
+    CAPTURE(name);
+    Fixture f;
+    Request req;
+    req.method = row.method;
+    const std::string path = std::string(kMwRestPrefix) + row.path;
+    req.path = path;
+    req.remote_addr = "192.0.2.7";
+    req.content_type = "application/json";
+    req.body = row.body;
+    REQUIRE(IsMediaWikiPath(req.path));
+    Response resp;
+    f.api->Handle(req, &resp);
+    CAPTURE(resp.body.substr(0, 300));
+    CHECK(resp.status == row.status);
+    nlohmann::json got = nlohmann::json::parse(resp.body, nullptr, false);
+    REQUIRE(got.is_object());
+    if (*row.ptr != '\0') {
+      CHECK(got.value(nlohmann::json::json_pointer(row.ptr),
+                      nlohmann::json()) == row.want);
+    }
+    CHECK(f.Text() == *row.article_after);
+  }
+}
+
+}  // namespace
+}  // namespace wiki

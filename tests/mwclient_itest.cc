@@ -94,5 +94,51 @@ TEST_CASE("/w/index.php?title=... answers as /wiki/<title>?...") {
   CHECK(other->status == 404);
 }
 
+TEST_CASE("/w/rest.php/v1: page, history, PUT with latest.id, 409") {
+  auto stack = Stack::Start();
+  REQUIRE(stack != nullptr);
+  HttpClient client;
+  const std::string page =
+      stack->BaseUrl() + "/w/rest.php/v1/page/Latest_plane_crash";
+  auto got = client.Get(page);
+  REQUIRE(got.ok());
+  CHECK(got->status == 200);
+  auto j = nlohmann::json::parse(got->body, nullptr, false);
+  REQUIRE(j.is_object());
+  CHECK(j["key"] == "Latest_plane_crash");
+  const uint64_t latest = j["latest"]["id"].get<uint64_t>();
+  const std::string source = j["source"].get<std::string>();
+  auto put = [&](const std::string& text, uint64_t base) {
+    HttpRequest r;
+    r.method = "PUT";
+    r.url = page;
+    r.headers = {{"Content-Type", "application/json"}};
+    r.body = nlohmann::json{{"source", text},
+                            {"comment", "via REST"},
+                            {"latest", {{"id", base}}}}
+                 .dump();
+    r.has_body = true;
+    return client.Send(r);
+  };
+  auto saved = put(source + "<p>Added over REST.</p>\n", latest);
+  REQUIRE(saved.ok());
+  CHECK(saved->status == 200);
+  j = nlohmann::json::parse(saved->body, nullptr, false);
+  CHECK(j["latest"]["id"] == latest + 1);
+  // The same line changed differently from the old base: 409, nothing lost.
+  auto clash = put(source + "<p>Something else.</p>\n", latest);
+  REQUIRE(clash.ok());
+  CHECK(clash->status == 409);
+  j = nlohmann::json::parse(clash->body, nullptr, false);
+  CHECK(j["httpCode"] == 409);
+  auto raw = client.Get(stack->ArticleUrl() + "?action=raw");
+  REQUIRE(raw.ok());
+  CHECK(raw->body == source + "<p>Added over REST.</p>\n");
+  auto history = client.Get(page + "/history");
+  REQUIRE(history.ok());
+  j = nlohmann::json::parse(history->body, nullptr, false);
+  CHECK(j["revisions"][0]["comment"] == "via REST");
+}
+
 }  // namespace
 }  // namespace wiki
