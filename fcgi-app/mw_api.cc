@@ -123,9 +123,13 @@ struct MwApi::Call {
   json out = json::object();
   bool failed = false;
 
+  // The last value wins, as in MediaWiki (PHP's parameter parsing), and a
+  // body parameter over the query string's.
   const std::string* Param(std::string_view name) const {
-    const FormField* f = params.Find(name);
-    return f ? &f->value : nullptr;
+    for (auto it = params.fields.rbegin(); it != params.fields.rend(); ++it) {
+      if (it->name == name) return &it->value;
+    }
+    return nullptr;
   }
   std::string Get(std::string_view name, std::string dflt = "") const {
     const std::string* v = Param(name);
@@ -366,8 +370,8 @@ json RevisionJson(const RevisionMeta& m, const std::vector<std::string>& props,
 // revision (MediaWiki's single-page mode); otherwise a page of revisions
 // from rvstartid / rvcontinue towards rvendid, rvdir=older (default) or
 // newer, with a "continue" to get the next page.
-bool MwApi::Revisions(Call& c, const RevisionPtr& current, void* page_json) {
-  json& page = *static_cast<json*>(page_json);
+bool MwApi::Revisions(Call& c, const RevisionPtr& current, json* page_json) {
+  json& page = *page_json;
   const auto props =
       SplitPipe(c.Get("rvprop", "ids|timestamp|flags|comment|user"));
   const bool content = Has(props, "content");
@@ -468,73 +472,104 @@ std::string RefusalCode(const EditResult& r) {
 
 }  // namespace
 
-void MwApi::Edit(Call& c) {
+// The checks MediaWiki makes before it looks at the text: false (and the
+// error set) if the edit cannot go ahead.
+bool MwApi::CheckEditParams(Call& c) const {
   if (c.req.method != "POST") {
-    return c.Fail("mustbeposted",
-                  "The \"edit\" module requires a POST request.");
+    c.Fail("mustbeposted", "The \"edit\" module requires a POST request.");
+    return false;
   }
   const std::string* token = c.Param("token");
   if (token == nullptr) {
-    return c.Fail("missingparam", "The \"token\" parameter must be set.");
+    c.Fail("missingparam", "The \"token\" parameter must be set.");
+    return false;
   }
-  if (*token != kMwAnonToken) return c.Fail("badtoken", "Invalid CSRF token.");
+  if (*token != kMwAnonToken) {
+    c.Fail("badtoken", "Invalid CSRF token.");
+    return false;
+  }
   const std::string assert_ = c.Get("assert");
   if (assert_ == "user" || assert_ == "bot") {
-    return c.Fail("assert" + assert_ + "failed",
-                  "Assertion that the user is a " + assert_ +
-                      " failed (this wiki has no logins).");
+    c.Fail("assert" + assert_ + "failed",
+           "Assertion that the user is a " + assert_ +
+               " failed (this wiki has no logins).");
+    return false;
   }
   const std::string* title = c.Param("title");
   const std::string* pageid = c.Param("pageid");
   if (title == nullptr && pageid == nullptr) {
-    return c.Fail("missingparam", "The \"title\" parameter must be set.");
+    c.Fail("missingparam", "The \"title\" parameter must be set.");
+    return false;
   }
   if (title != nullptr ? DbKey(*title) != title_ : *pageid != "1") {
-    return c.Fail("missingtitle", "The page you specified doesn't exist.");
+    c.Fail("missingtitle", "The page you specified doesn't exist.");
+    return false;
   }
   if (c.Param("createonly") != nullptr) {
-    return c.Fail("articleexists",
-                  "The article you tried to create has been created already.");
+    c.Fail("articleexists",
+           "The article you tried to create has been created already.");
+    return false;
   }
   if (c.Param("section") != nullptr) {
-    return c.Fail("nosuchsection",
-                  "This wiki edits whole pages only; omit \"section\".");
+    c.Fail("nosuchsection",
+           "This wiki edits whole pages only; omit \"section\".");
+    return false;
   }
-  const std::string* text = c.Param("text");
-  if (text == nullptr) {
-    return c.Fail("missingparam", "The \"text\" parameter must be set.");
+  if (c.Param("text") == nullptr) {
+    c.Fail("missingparam", "The \"text\" parameter must be set.");
+    return false;
   }
-  EditRequest edit;
-  edit.kind = EditKind::kForm;
-  edit.text = *text;
-  edit.summary = c.Get("summary");
-  edit.author = std::string(!c.req.remote_user.empty() ? c.req.remote_user
-                                                       : c.req.remote_addr);
+  return true;
+}
+
+// The revision the client's text is based on: baserevid exactly, or the
+// earliest revision in basetimestamp's second (see mw_api.h). False (and the
+// error set) if neither resolves; edit->base_revision stays unset if neither
+// was sent.
+bool MwApi::ResolveBase(Call& c, EditRequest* edit) {
   if (const std::string* id = c.Param("baserevid")) {
     uint64_t base = 0;
     if (!ParseRevisionId(*id, &base) || base == 0) {
-      return c.Fail("nosuchrevid", "There is no revision with ID " + *id + ".");
+      c.Fail("nosuchrevid", "There is no revision with ID " + *id + ".");
+      return false;
     }
-    edit.base_revision = base;
+    edit->base_revision = base;
   } else if (const std::string* ts = c.Param("basetimestamp")) {
     auto secs = ParseMwTimestamp(*ts);
     if (!secs) {
-      return c.Fail("badtimestamp_basetimestamp",
-                    "Invalid value \"" + *ts +
-                        "\" for timestamp parameter \"basetimestamp\".");
+      c.Fail("badtimestamp_basetimestamp",
+             "Invalid value \"" + *ts +
+                 "\" for timestamp parameter \"basetimestamp\".");
+      return false;
     }
     auto history = store_->History();
     if (!history.ok()) {
       c.resp->status = 500;
-      return c.Fail("internal_api_error_DBQueryError",
-                    "The history could not be read.");
+      c.Fail("internal_api_error_DBQueryError",
+             "The history could not be read.");
+      return false;
     }
     const uint64_t base = ResolveBaseTimestamp(*history, *secs);
     // Before the first revision: the client saw none of the article's
     // revisions, so it must start from the first one.
-    edit.base_revision = base == 0 ? 1 : base;
+    edit->base_revision = base == 0 ? 1 : base;
   }
-  const EditResult r = editor_->Submit(edit);
+  return true;
+}
+
+void MwApi::Edit(Call& c) {
+  if (!CheckEditParams(c)) return;
+  EditRequest edit;
+  edit.kind = EditKind::kForm;
+  edit.text = *c.Param("text");
+  edit.summary = c.Get("summary");
+  edit.author = std::string(!c.req.remote_user.empty() ? c.req.remote_user
+                                                       : c.req.remote_addr);
+  if (!ResolveBase(c, &edit)) return;
+  AnswerEdit(c, edit, editor_->Submit(edit));
+}
+
+void MwApi::AnswerEdit(Call& c, const EditRequest& edit, const EditResult& r) {
   using O = EditResult::Outcome;
   switch (r.outcome) {
     case O::kSaved:

@@ -22,6 +22,7 @@
 #define WIKI_MW_API_H_
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,7 +70,11 @@ class MwApi {
 
   void Query(Call& c);
   void Edit(Call& c);
-  bool Revisions(Call& c, const RevisionPtr& current, void* page_json);
+  bool CheckEditParams(Call& c) const;
+  bool ResolveBase(Call& c, EditRequest* edit);
+  void AnswerEdit(Call& c, const EditRequest& edit, const EditResult& r);
+  // Adds prop=revisions to `page`; false (and the error set) on bad input.
+  bool Revisions(Call& c, const RevisionPtr& current, nlohmann::json* page);
 
   const std::string title_;    // "Latest_plane_crash"
   const std::string display_;  // "Latest plane crash"

@@ -151,6 +151,14 @@ TEST_CASE("MwApi: answers and edits as MediaWiki does, through the Editor") {
       {"markup refusal names the element", "POST", "",
        "baserevid=2&text=%3Cscript%3Ex%3C%2Fscript%3E", "invalidmarkup", "",
        nullptr, &kTheirs},
+      {"another title is missingtitle", "POST", "",
+       "baserevid=2&text=@apart&title=Paris", "missingtitle", "", nullptr,
+       &kTheirs},
+      {"section editing is refused", "POST", "",
+       "baserevid=2&text=@apart&section=1", "nosuchsection", "", nullptr,
+       &kTheirs},
+      {"bad basetimestamp", "POST", "", "basetimestamp=yesterday&text=@apart",
+       "badtimestamp_basetimestamp", "", nullptr, &kTheirs},
       {"edit by GET", "GET", "action=edit&title=Latest_plane_crash&text=x", "",
        "mustbeposted", "", nullptr, &kTheirs},
   };
@@ -187,6 +195,25 @@ TEST_CASE("MwApi: answers and edits as MediaWiki does, through the Editor") {
       CHECK(got.value(json::json_pointer(row.ptr), json()) == row.want);
     }
     CHECK(f.Text() == *row.article_after);
+  }
+}
+
+TEST_CASE("MwApi: tokens are checked before anything else") {
+  for (const char* token : {"", "token=abc&", "token=%2B%5C%5C&"}) {
+    CAPTURE(token);
+    Fixture f;
+    Request req;
+    req.method = "POST";
+    req.path = kMwApiPath;
+    req.content_type = "application/x-www-form-urlencoded";
+    req.body =
+        std::string("action=edit&format=json&title=Latest_plane_crash&") +
+        token + "baserevid=2&text=x";
+    Response resp;
+    f.api->Handle(req, &resp);
+    json got = json::parse(resp.body, nullptr, false);
+    CHECK(got["error"]["code"] == (*token ? "badtoken" : "missingparam"));
+    CHECK(f.Text() == kTheirs);
   }
 }
 
