@@ -54,7 +54,8 @@ def edit_fresh(change, summary):
     """Reads the page and saves change(text), as a bot does: mwclient sends
     basetimestamp, which the wiki resolves to the earliest revision of that
     second; when several revisions share it, an edit may get a (false)
-    editconflict, never a silent revert. A bot re-reads and retries."""
+    editconflict, never a silent revert. A bot re-reads and retries (which
+    helps once a revision lands in a later second)."""
     for _ in range(5):
         p = site().pages[TITLE]
         text = p.text()
@@ -89,8 +90,12 @@ check(history['revisions'][0]['id'] == result.get('newrevid'),
 # as an editconflict; never the first edit reverted.
 stale = site().pages[TITLE]
 stale_text = stale.text()
-end_line = '<p>Near the end, by the first editor.</p>'
-edit_fresh(lambda t: t + end_line + '\n', 'first editor')
+# In the middle: an append at the end would touch the same place as the
+# first edit, which may share a second with this read's revision (then an
+# editconflict every time; see README, API).
+end_line = '<p>In the middle, by the first editor.</p>'
+edit_fresh(lambda t: with_line_after(t, t.count('\n') // 2, end_line),
+           'first editor')
 start_line = '<p>Near the start, by the second editor.</p>'
 try:
     stale.edit(with_line_after(stale_text, 2, start_line),
@@ -104,9 +109,9 @@ except mwclient.errors.EditError:
 # Both change the same line: an editconflict, the first edit kept.
 b = site().pages[TITLE]
 b_text = b.text()
-edit_fresh(lambda t: with_line_after(t, 5, '<p>Line by A.</p>'), 'A')
+edit_fresh(lambda t: with_line_after(t, 12, '<p>Line by A.</p>'), 'A')
 try:
-    b.edit(with_line_after(b_text, 5, '<p>Line by B.</p>'), summary='B')
+    b.edit(with_line_after(b_text, 12, '<p>Line by B.</p>'), summary='B')
     now = raw()
     check('<p>Line by A.</p>' in now, 'B saved (merged) and A kept')
 except mwclient.errors.EditError:
