@@ -32,6 +32,7 @@ Handler::Handler(const Config& config, ArticleStore* store)
                                : config.data_dir + "/cache"),
       front_(config, store, &pages_, &massager_),
       editor_(config, store, &massager_),
+      api_(config, store, &editor_),
       article_path_("/wiki/" + config.title) {
   // Before the acknowledgment: a read that starts after it must find the
   // new revision in nginx's front cache.
@@ -42,6 +43,16 @@ Handler::Handler(const Config& config, ArticleStore* store)
 
 void Handler::Handle(const Request& req, Response* resp) {
   if (req.path == "/metrics") return HandleMetrics(req, resp);
+  if (IsMediaWikiPath(req.path)) {
+    // The API's writes obey the cross-site rule of form posts: its
+    // anonymous edit token is public, so it cannot stand in for one.
+    if (!IsRead(req)) {
+      Status same_origin =
+          CheckSameOrigin(req.origin, req.sec_fetch_site, req.host);
+      if (!same_origin.ok()) return Error(resp, 403, same_origin.message());
+    }
+    return api_.Handle(req, resp);
+  }
   if (req.path != article_path_) {
     if (req.path.rfind("/wiki/", 0) == 0) {
       return Error(resp, 404, "There is no article with that title.");
@@ -102,7 +113,8 @@ void Handler::HandleRead(const Request& req, const Form& query,
       resp->AddHeader("X-Content-Type-Options", "nosniff");
       resp->body = RenderHistoryJson(config_.title, *history);
     } else {
-      Html(resp, 200, RenderHistoryHtml(config_.title, *history, paging->limit));
+      Html(resp, 200,
+           RenderHistoryHtml(config_.title, *history, paging->limit));
     }
   } else if (action == "edit") {
     Html(resp, 200,

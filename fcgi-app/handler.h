@@ -34,6 +34,7 @@
 #include "front_cache.h"
 #include "http.h"
 #include "massage.h"
+#include "mw_api.h"
 #include "page_cache.h"
 #include "responses.h"
 
@@ -68,6 +69,7 @@ class Handler {
   PageCache pages_;
   FrontCache front_;                // after pages_ and massager_, which it uses
   Editor editor_;                   // its on_committed publishes to front_
+  MwApi api_;  // /w/api.php and /w/rest.php; writes through editor_
   const std::string article_path_;  // "/wiki/<title>"
 };
 

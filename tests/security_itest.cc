@@ -116,6 +116,17 @@ TEST_CASE("security: cross-site form posts get 403; same-site and curl pass") {
       }
     }
   }
+  SUBCASE("the MediaWiki API's edits obey the same rule") {
+    const Snapshot before = Snap(s);
+    const std::string body =
+        "action=edit&format=json&title=Latest_plane_crash"
+        "&text=%3Cp%3Ex%3C%2Fp%3E&baserevid=" +
+        std::to_string(before.revision) + "&token=%2B%5C";
+    HttpResponse r = Post(s.BaseUrl() + "/w/api.php", kUrlEncoded, body,
+                          {{"Origin", "https://evil.example"}});
+    CHECK(r.status == 403);
+    CheckUnchanged(s, before);
+  }
   SUBCASE("a cross-site post with a broken body is still 403") {
     const Snapshot before = Snap(s);
     HttpResponse r = Post(s.ArticleUrl(), kUrlEncoded, "text=%zz",
