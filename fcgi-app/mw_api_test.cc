@@ -225,6 +225,7 @@ TEST_CASE("MwApi: a refused article says why") {
   req.content_type = "application/x-www-form-urlencoded";
   req.body =
       std::string(kEdit) + "baserevid=2&text=%3Cscript%3Ex%3C%2Fscript%3E";
+  req.remote_addr = "127.0.0.1";  // an author is required
   Response resp;
   f.api->Handle(req, &resp);
   json got = json::parse(resp.body, nullptr, false);
