@@ -48,7 +48,6 @@ namespace {
 
 // Names taken from the article are cut to this length in messages so that
 // a refusal never echoes a huge string back to the client.
-constexpr size_t kMaxNameInMessage = 40;
 
 // Allocator for one gumbo parse. Every block is linked into a list so that
 // the destructor can free the whole tree without walking it (see the file
@@ -140,27 +139,6 @@ bool HasConflictMarker(std::string_view s) {
     line = end + 1;
   }
   return false;
-}
-
-// Makes a name from the article safe and short enough for a message:
-// ASCII-lowercased, anything but printable ASCII replaced by '?' (so a cut
-// can never split a UTF-8 sequence), at most kMaxNameInMessage characters.
-std::string MessageName(std::string_view name) {
-  std::string out;
-  size_t n = name.size() < kMaxNameInMessage ? name.size() : kMaxNameInMessage;
-  out.reserve(n + 3);
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char c = static_cast<unsigned char>(name[i]);
-    if (c >= 'A' && c <= 'Z') {
-      out += static_cast<char>(c - 'A' + 'a');
-    } else if (c > 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-    } else {
-      out += '?';
-    }
-  }
-  if (name.size() > n) out += "...";
-  return out;
 }
 
 std::string ElementName(const GumboElement& element) {

@@ -34,24 +34,6 @@ bool IsAsciiAlpha(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-// ASCII-lowercased, '?' for anything not printable ASCII, cut to 40.
-std::string MessageName(std::string_view name) {
-  std::string out;
-  size_t n = name.size() < kMaxNameInMessage ? name.size() : kMaxNameInMessage;
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char c = static_cast<unsigned char>(name[i]);
-    if (c >= 'A' && c <= 'Z') {
-      out += static_cast<char>(c - 'A' + 'a');
-    } else if (c > 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-    } else {
-      out += '?';
-    }
-  }
-  if (name.size() > n) out += "...";
-  return out;
-}
-
 bool IsVoid(GumboTag t) {
   return t == GUMBO_TAG_BR || t == GUMBO_TAG_HR || t == GUMBO_TAG_IMG ||
          t == GUMBO_TAG_COL;
@@ -817,6 +799,23 @@ Status ScanArticleSource(std::string_view html, const ScanLimits& limits,
   Status s = CheckControls(html);
   if (!s.ok()) return s;
   return Scanner(html, limits, skeleton).Run();
+}
+
+std::string MessageName(std::string_view name) {
+  std::string out;
+  size_t n = name.size() < kMaxNameInMessage ? name.size() : kMaxNameInMessage;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char c = static_cast<unsigned char>(name[i]);
+    if (c >= 'A' && c <= 'Z') {
+      out += static_cast<char>(c - 'A' + 'a');
+    } else if (c > 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      out += '?';
+    }
+  }
+  if (name.size() > n) out += "...";
+  return out;
 }
 
 }  // namespace wiki

@@ -36,6 +36,7 @@
 #include <gumbo.h>
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "status.h"
@@ -59,6 +60,12 @@ enum class AttributeRule {
   kLinkUrl,   // http:, https: or relative
   kImageUrl,  // absolute https:// only
 };
+
+// A name taken from an article, safe and short enough for a refusal
+// message: ASCII-lowercased, anything but printable ASCII replaced by '?'
+// (so the cut never splits a UTF-8 sequence), at most 40 characters, "..."
+// if cut. Shared by the pre-scan and the allowlist check.
+std::string MessageName(std::string_view name);
 
 // `name` ASCII-lowercased, as the parser stores it.
 AttributeRule RuleForAttribute(GumboTag tag, std::string_view name);
