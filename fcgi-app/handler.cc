@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "diff_view.h"
 #include "gzip.h"
 #include "history_query.h"
 #include "metrics.h"
@@ -100,6 +101,9 @@ void Handler::HandleRead(const Request& req, const Form& query,
     return Error(resp, 500, "The article could not be read.");
   }
   const uint64_t current_id = (*current)->meta.id;
+  if (action == "view" && query.Find("diff") != nullptr) {
+    return ServeDiff(store_, config_.title, req, query, *current, resp);
+  }
   if (action == "history") {
     auto paging = ParseHistoryQuery(query);
     if (!paging.ok()) return Error(resp, 400, paging.status().message());

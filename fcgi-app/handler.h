@@ -13,6 +13,7 @@
 //
 // URL space (nginx forwards /wiki/ and /metrics here):
 //   GET|HEAD /wiki/<title>[?action=raw|history|edit][&oldid=N][&format=json]
+//   GET|HEAD /wiki/<title>?diff=N|prev|next|cur[&oldid=M]   (diff_view.h)
 //   PUT      /wiki/<title>   body = article HTML, If-Match required
 //   POST     /wiki/<title>   HTML form: text | article (file), base_revision,
 //                            summary

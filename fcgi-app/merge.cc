@@ -651,6 +651,10 @@ Result<MergeResult> Merge3Impl(std::string_view base, std::string_view mine,
 
 }  // namespace
 
+std::vector<std::string_view> WordTokens(std::string_view text) {
+  return Tokenizer(text).Run();
+}
+
 Result<MergeResult> Merge3(std::string_view base, std::string_view mine,
                            std::string_view theirs,
                            MergeGranularity granularity) {

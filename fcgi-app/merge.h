@@ -88,6 +88,13 @@ Result<MergeResult> Merge3(std::string_view base, std::string_view mine,
                            std::string_view theirs,
                            MergeGranularity granularity);
 
+// The word-level merge's tokens of `text` (see the top of this file: a tag
+// or comment, a newline, a run of other whitespace, or a word), in order;
+// views into `text` whose concatenation is `text`. Linear in the size of
+// `text`. Shared with the diff page (text_diff.h), so a diff shows changes
+// in the units a merge works in. Thread-safe.
+std::vector<std::string_view> WordTokens(std::string_view text);
+
 }  // namespace wiki
 
 #endif  // WIKI_MERGE_H_

@@ -91,6 +91,12 @@ std::string HtmlEscape(std::string_view s) {
   return out;
 }
 
+std::string PageStart(std::string_view title, std::string_view heading) {
+  return Head(heading) + Chrome(title, heading);
+}
+
+std::string_view PageEnd() { return kTail; }
+
 std::string DisplayTitle(std::string_view title) {
   std::string out(title);
   for (char& c : out) {
@@ -175,12 +181,23 @@ std::string RenderHistoryHtml(std::string_view title, const HistoryPage& page,
       "<tbody>\n";
   for (const RevisionMeta& r : page.revisions) {
     const std::string id = std::to_string(r.id);
+    // MediaWiki's "(cur | prev)": plain text where there is nothing to
+    // compare with (the newest revision, the first one).
+    const std::string diff = "/wiki/" + t + "?diff=";
+    const std::string cur = r.id == page.latest
+                                ? "cur"
+                                : "<a href=\"" + diff + "cur&amp;oldid=" + id +
+                                      "\" class=\"diff-cur\">cur</a>";
+    const std::string prev = r.id == 1 ? "prev"
+                                       : "<a href=\"" + diff +
+                                             "prev&amp;oldid=" + id +
+                                             "\" class=\"diff-prev\">prev</a>";
     out += "<tr><td><a href=\"/wiki/" + t + "?oldid=" + id + "\">" + id +
            "</a> (<a href=\"/wiki/" + t + "?oldid=" + id +
-           "&amp;action=raw\">raw</a>)</td><td>" + FormatIsoTime(r.time_ms) +
-           "</td><td>" + std::to_string(r.size) + " bytes</td><td>" +
-           HtmlEscape(r.author) + "</td><td>" + HtmlEscape(r.summary) +
-           "</td></tr>\n";
+           "&amp;action=raw\">raw</a>) (" + cur + " | " + prev + ")</td><td>" +
+           FormatIsoTime(r.time_ms) + "</td><td>" + std::to_string(r.size) +
+           " bytes</td><td>" + HtmlEscape(r.author) + "</td><td>" +
+           HtmlEscape(r.summary) + "</td></tr>\n";
   }
   out += "</tbody>\n</table>\n";
   out += nav;

@@ -31,6 +31,12 @@ bool IsTemplateId(std::string_view id);
 // "Latest_plane_crash" -> "Latest plane crash"
 std::string DisplayTitle(std::string_view title);
 
+// The frame of every page, for pages rendered elsewhere (diff_view.h):
+// the document head (stylesheet), the header, the tabs and the h1
+// `heading`; PageEnd closes what PageStart opened.
+std::string PageStart(std::string_view title, std::string_view heading);
+std::string_view PageEnd();
+
 // The reader page: a complete HTML document with the article, its title,
 // the revision id and links to edit and history. `current_id` differs
 // from rev.meta.id when an old revision is shown.

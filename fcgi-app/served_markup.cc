@@ -6,8 +6,10 @@
 #include <set>
 #include <utility>
 
+#include "diff_view.h"
 #include "render.h"
 #include "revision.h"
+#include "text_diff.h"
 
 namespace wiki {
 namespace {
@@ -139,6 +141,7 @@ struct Outside {
   std::string text;
   std::vector<std::string> textareas;  // their text content
   std::vector<const GumboNode*> containers;
+  std::vector<const GumboNode*> diffs;  // pre#wpDiff
 };
 
 std::string Describe(const GumboElement& e) {
@@ -151,6 +154,13 @@ std::string Describe(const GumboElement& e) {
     out += std::string(" ") + a->name + "=" + a->value;
   }
   return out;
+}
+
+bool IsDiff(const GumboNode& node) {
+  const GumboAttribute* id =
+      gumbo_get_attribute(&node.v.element.attributes, "id");
+  return node.v.element.tag == GUMBO_TAG_PRE && id != nullptr &&
+         std::string(id->value) == "wpDiff";
 }
 
 bool IsContainer(const GumboNode& node) {
@@ -178,6 +188,10 @@ Outside Flatten(const GumboNode* root, bool stop_at_container) {
         continue;
       }
       out.elements.push_back(Describe(node->v.element));
+      if (IsDiff(*node)) {
+        out.diffs.push_back(node);
+        continue;
+      }
       if (node->v.element.tag == GUMBO_TAG_TEXTAREA) {
         std::string text;
         bool only_text = true;
@@ -232,6 +246,56 @@ Status CheckContainer(const ServedPage& page, const GumboNode* container) {
   return Status::OK();
 }
 
+// The text children of `node`; false if it has any other.
+bool OnlyText(const GumboNode& node, std::string* text) {
+  const GumboVector& c = node.v.element.children;
+  for (unsigned int i = 0; i < c.length; ++i) {
+    const auto* child = static_cast<const GumboNode*>(c.data[i]);
+    if (child->type != GUMBO_NODE_TEXT &&
+        child->type != GUMBO_NODE_WHITESPACE) {
+      return false;
+    }
+    *text += child->v.text.text;
+  }
+  return true;
+}
+
+// The diff's <pre>: text, <ins>/<del> of text, elision notes. Reads back
+// the old and new texts; *elided if some stretch was left out.
+Status CheckDiff(const ServedPage& page, const GumboNode& pre,
+                 std::string* old_text, std::string* new_text, bool* elided) {
+  const GumboVector& c = pre.v.element.children;
+  for (unsigned int i = 0; i < c.length; ++i) {
+    const auto* child = static_cast<const GumboNode*>(c.data[i]);
+    if (child->type == GUMBO_NODE_TEXT ||
+        child->type == GUMBO_NODE_WHITESPACE) {
+      *old_text += child->v.text.text;
+      *new_text += child->v.text.text;
+      continue;
+    }
+    if (child->type != GUMBO_NODE_ELEMENT) {
+      return Violation(page, "a comment or CDATA in the diff");
+    }
+    const GumboElement& e = child->v.element;
+    std::string text;
+    const GumboAttribute* cls = gumbo_get_attribute(&e.attributes, "class");
+    const bool plain = e.attributes.length == 0;
+    if (!OnlyText(*child, &text)) {
+      return Violation(page, "markup inside markup in the diff");
+    } else if (e.tag == GUMBO_TAG_INS && plain) {
+      *new_text += text;
+    } else if (e.tag == GUMBO_TAG_DEL && plain) {
+      *old_text += text;
+    } else if (e.tag == GUMBO_TAG_SPAN && e.attributes.length == 1 &&
+               cls != nullptr && std::string(cls->value) == "diff-skip") {
+      *elided = true;
+    } else {
+      return Violation(page, "element <" + Describe(e) + "> in the diff");
+    }
+  }
+  return Status::OK();
+}
+
 // What the HTML input stream makes of line breaks: CRLF and CR become LF.
 std::string BrowserNewlines(std::string_view s) {
   std::string out;
@@ -245,6 +309,17 @@ std::string BrowserNewlines(std::string_view s) {
     }
   }
   return out;
+}
+
+ServedPage Page(std::string name, std::string html, std::string reference,
+                bool has_container, std::vector<std::string> textareas) {
+  ServedPage page;
+  page.name = std::move(name);
+  page.html = std::move(html);
+  page.reference = std::move(reference);
+  page.has_container = has_container;
+  page.textareas = std::move(textareas);
+  return page;
 }
 
 }  // namespace
@@ -264,6 +339,19 @@ Status CheckServedPage(const ServedPage& page) {
     }
     Status s = CheckContainer(page, got.containers[0]);
     if (!s.ok()) return s;
+  }
+  if (got.diffs.size() != (page.has_diff ? 1u : 0u)) {
+    return Violation(page, std::to_string(got.diffs.size()) + " diffs");
+  }
+  if (page.has_diff) {
+    std::string old_text, new_text;
+    bool elided = false;
+    Status s = CheckDiff(page, *got.diffs[0], &old_text, &new_text, &elided);
+    if (!s.ok()) return s;
+    if (!elided && (old_text != BrowserNewlines(page.diff_old) ||
+                    new_text != BrowserNewlines(page.diff_new))) {
+      return Violation(page, "the diff does not read back as its texts");
+    }
   }
   if (got.elements != want.elements) {
     size_t i = 0;
@@ -309,36 +397,46 @@ Status CheckArticleAsServed(std::string_view article) {
   ref_draft.text = placeholder;
 
   std::vector<ServedPage> pages;
-  pages.push_back({"reader page",
-                   RenderReaderPage(title, rev, 7),
-                   RenderReaderPage(title, ref, 7),
-                   true,
-                   {}});
-  pages.push_back({"old revision",
-                   RenderReaderPage(title, rev, 9),
-                   RenderReaderPage(title, ref, 9),
-                   true,
-                   {}});
-  pages.push_back({"edit form",
-                   RenderEditPage(title, 7, article, ""),
-                   RenderEditPage(title, 7, placeholder, ""),
-                   false,
-                   {std::string(article)}});
+  pages.push_back(Page("reader page", RenderReaderPage(title, rev, 7),
+                       RenderReaderPage(title, ref, 7), true, {}));
+  pages.push_back(Page("old revision", RenderReaderPage(title, rev, 9),
+                       RenderReaderPage(title, ref, 9), true, {}));
+  pages.push_back(Page("edit form", RenderEditPage(title, 7, article, ""),
+                       RenderEditPage(title, 7, placeholder, ""), false,
+                       {std::string(article)}));
   // A preview embeds the submitted text as the reader page does, and keeps
   // it in the form.
-  pages.push_back({"preview",
-                   RenderPreviewPage(title, 7, article, ""),
-                   RenderPreviewPage(title, 7, placeholder, ""),
-                   true,
-                   {std::string(article)}});
+  pages.push_back(Page("preview", RenderPreviewPage(title, 7, article, ""),
+                       RenderPreviewPage(title, 7, placeholder, ""), true,
+                       {std::string(article)}));
   // The conflict page shows the article as the current revision, as the
   // editor's text and as the merged draft.
   pages.push_back(
-      {"conflict page",
-       RenderConflictPage(title, rev, article, &draft),
-       RenderConflictPage(title, ref, placeholder, &ref_draft),
-       false,
-       {std::string(article), std::string(article), std::string(article)}});
+      Page("conflict page", RenderConflictPage(title, rev, article, &draft),
+           RenderConflictPage(title, ref, placeholder, &ref_draft), false,
+           {std::string(article), std::string(article), std::string(article)}));
+  // The diff page shows the article as text, added and removed.
+  Revision other = rev;
+  other.meta.id = 6;
+  other.text = "<p>an older text</p>\n";
+  for (bool added : {true, false}) {
+    const Revision& old_rev = added ? other : rev;
+    const Revision& new_rev = added ? rev : other;
+    const Revision& old_ref = added ? other : ref;
+    const Revision& new_ref = added ? ref : other;
+    auto diff = DiffTexts(old_rev.text, new_rev.text);
+    auto ref_diff = DiffTexts(old_ref.text, new_ref.text);
+    if (!diff.ok() || !ref_diff.ok()) return Status::IOError("diff failed");
+    if (other.text == rev.text) break;  // "No difference" is another page
+    ServedPage page =
+        Page(added ? "diff page (added)" : "diff page (removed)",
+             RenderDiffPage(title, &old_rev, new_rev, 9, *diff),
+             RenderDiffPage(title, &old_ref, new_ref, 9, *ref_diff), false, {});
+    page.has_diff = true;
+    page.diff_old = old_rev.text;
+    page.diff_new = new_rev.text;
+    pages.push_back(std::move(page));
+  }
   for (const ServedPage& page : pages) {
     Status s = CheckServedPage(page);
     if (!s.ok()) return s;

@@ -2,14 +2,19 @@
 // on rendered pages, for tests and fuzzers (the oracle for markup_policy).
 //
 // Rule: for an accepted article, every page that embeds it (reader page,
-// an old revision, the edit form, the conflict page), parsed as a browser
-// parses it (gumbo), holds
+// an old revision, the edit form, the conflict page, the diff page), parsed
+// as a browser parses it (gumbo), holds
 //   - inside the article's container (div#mw-content-text) only
 //     allowlisted elements and attributes, link URLs whose scheme is http,
 //     https or none and image URLs whose scheme is https or none, and no
 //     id the template uses;
 //   - in each textarea exactly the text it was given (the article shown as
 //     text, never as markup);
+//   - in a diff page's pre#wpDiff only text, <ins> and <del> without
+//     attributes holding only text, and elision notes (span.diff-skip);
+//     without elisions, the text outside <ins> reads back as the old text
+//     and outside <del> as the new one (the article as text, never markup);
+//   - outside the container, the textareas and the diff
 //   - outside the container and the textareas exactly the elements (names,
 //     attributes, order) and text of the same page rendered around a
 //     placeholder article: the page's own markup before and after the
@@ -36,6 +41,8 @@ struct ServedPage {
   std::string reference;       // the same page around a placeholder article
   bool has_container = false;  // reader pages
   std::vector<std::string> textareas;  // expected text of each, in order
+  bool has_diff = false;               // diff pages
+  std::string diff_old, diff_new;      // the texts the diff compares
 };
 
 // OK, or an explanation of the first violation (for test output).

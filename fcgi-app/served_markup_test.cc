@@ -11,8 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "diff_view.h"
 #include "markup_policy.h"
 #include "render.h"
+#include "text_diff.h"
 
 namespace wiki {
 namespace {
@@ -175,6 +177,42 @@ TEST_CASE("the oracle catches what escapes the container") {
   CHECK(!CheckArticleAsServed("<h2 id=\"footer\">x</h2>").ok());
   CHECK(!CheckArticleAsServed("<meta http-equiv=refresh content=0>").ok());
   CHECK(!CheckArticleAsServed("<p>x</p></body><body onload=x>").ok());
+}
+
+TEST_CASE("the oracle catches live markup in a diff page") {
+  const std::string title = "Latest_plane_crash";
+  Revision a, b;
+  a.meta.id = 1;
+  b.meta.id = 2;
+  a.text = "<p>old</p>\n";
+  b.text = "<p>new <b>x</b></p>\n";
+  auto diff = DiffTexts(a.text, b.text);
+  REQUIRE(diff.ok());
+  const std::string page = RenderDiffPage(title, &a, b, 2, *diff);
+  auto served = [&](std::string html, std::string old_text,
+                    std::string new_text) {
+    ServedPage p;
+    p.name = "diff";
+    p.html = std::move(html);
+    p.reference = page;
+    p.has_diff = true;
+    p.diff_old = std::move(old_text);
+    p.diff_new = std::move(new_text);
+    return CheckServedPage(p);
+  };
+  CHECK(served(page, a.text, b.text).ok());
+  // The same page with one piece unescaped, or a side misread.
+  std::string live = page;
+  live.replace(live.find("&lt;b&gt;"), 9, "<b>");
+  CHECK(!served(live, a.text, b.text).ok());
+  std::string attr = page;
+  attr.replace(attr.find("<ins>"), 5, "<ins class=\"x\">");
+  CHECK(!served(attr, a.text, b.text).ok());
+  CHECK(!served(page, a.text, a.text).ok());
+  CHECK(!served(page, b.text, b.text).ok());
+  std::string escaped = page;
+  escaped.replace(escaped.find("</pre>"), 6, "</pre><p>x</p>");
+  CHECK(!served(escaped, a.text, b.text).ok());
 }
 
 TEST_CASE("differential: whatever CheckArticle accepts is served as checked") {

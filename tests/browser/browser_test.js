@@ -248,7 +248,7 @@ test('preview: rendered, nothing saved, text and summary kept; refusals as a sav
 for (const width of [375, 1280]) {
   test(`${width} px: no sideways scrolling, labelled fields, a document language`, async (b, stack) => {
     const page = await newPage(b, { width, height: 800 });
-    for (const q of ['', '?action=edit', '?action=history']) {
+    for (const q of ['', '?action=edit', '?action=history', '?diff=1', '?diff=cur&oldid=1']) {
       await page.goto(stack.url + q);
       const m = await page.evaluate(() => ({
         scroll: document.documentElement.scrollWidth,
