@@ -3,8 +3,11 @@
 //   1. refresh the history tail: the current revision C is its last record
 //   2. decide(C): the caller's precondition check / merge, under the lock,
 //      so no other writer can slip in between the check and the write
-//   3. revisions/<C+1>.html  written durably (fs_posix recipe)
-//   4. <title>.html          written durably (atomic rename over the old)
+//   3. revisions/<C+1>.html  written durably (fs_posix recipe; its data is
+//                            written and fsynced before the lock when the
+//                            caller knows it, only renamed under it)
+//   4. <title>.html          replaced atomically, not fsynced: a copy that
+//                            recovery rebuilds from revisions/<C+1>.html
 //   5. history.log           record appended and fsynced: THE commit point
 //
 // Readers take no lock, so a commit never stalls them. They notice a new
@@ -368,33 +371,50 @@ Result<HistoryPage> ArticleStore::History(uint64_t offset, size_t limit) {
 
 Result<RevisionMeta> ArticleStore::Commit(const std::string& author,
                                           const std::string& summary,
-                                          const Decide& decide) {
+                                          const Decide& decide,
+                                          std::string_view likely_text) {
+  // The revision file's data and its fsync need no lock: only its name
+  // (the next id) does.
+  StagedFile staged;
+  if (!likely_text.empty()) {
+    auto written = StagedFile::Write(revisions_dir_, "next.html", likely_text);
+    if (!written.ok()) return written.status();
+    staged = std::move(*written);
+  }
+  // The flock excludes every other writer, threads of this process too
+  // (each Acquire opens its own descriptor). mu_ is taken only around the
+  // cached state, not across the fsyncs: this process's readers keep
+  // serving meanwhile, as other processes' do.
   auto lock = FileLock::Acquire(lock_path_, FileLock::Mode::kExclusive);
   if (!lock.ok()) return lock.status();
-  std::lock_guard<std::mutex> guard(mu_);
-
-  auto cur = LoadCurrentLocked();
-  if (!cur.ok()) return cur.status();
-  const Revision& current = **cur;
+  RevisionPtr current;
+  off_t log_end = 0;  // the log's length before this commit
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    auto cur = LoadCurrentLocked();
+    if (!cur.ok()) return cur.status();
+    current = *cur;
+    log_end = log_offset_;
+  }
   // With the lock held nobody else is appending, so bytes past the last
   // complete record are the torn tail of a writer that died mid-append
   // (never acknowledged). Cut them off, or this record would be glued to
   // them.
   auto log_id = StatFile(log_path_);
-  if (log_id.ok() && log_id->size > log_offset_) {
+  if (log_id.ok() && log_id->size > log_end) {
     std::fprintf(stderr,
                  "article_store: dropping torn history tail (%lld bytes)\n",
-                 static_cast<long long>(log_id->size - log_offset_));
-    Status t = TruncateDurably(log_path_, log_offset_);
+                 static_cast<long long>(log_id->size - log_end));
+    Status t = TruncateDurably(log_path_, log_end);
     if (!t.ok()) return t;
   }
 
   Plan plan;
-  Status s = decide(current, &plan);
+  Status s = decide(*current, &plan);
   if (!s.ok()) return s;
 
   RevisionMeta m;
-  m.id = current.meta.id + 1;
+  m.id = current->meta.id + 1;
   m.time_ms = NowMs();
   m.size = plan.text.size();
   m.hash = HashBytes(plan.text);
@@ -404,10 +424,23 @@ Result<RevisionMeta> ArticleStore::Commit(const std::string& author,
   m.fib = plan.fib;
   const std::string rev_name = std::to_string(m.id) + ".html";
 
-  s = WriteFileAtomically(revisions_dir_, rev_name, plan.text);
+  s = Status::NotFound("not staged");
+  if (!likely_text.empty() && plan.text == likely_text) {
+    s = staged.RenameTo(rev_name);
+  }
+  // NotFound: not staged, or another worker's recovery removed the temp file.
+  if (s.code() == Status::Code::kNotFound) {
+    s = WriteFileAtomically(revisions_dir_, rev_name, plan.text);
+  }
   if (!s.ok()) return s;
   FaultPoint(kFaultRevisionFile);
-  s = WriteFileAtomically(data_dir_, article_name_, plan.text);
+  // The article file is a copy of revisions/<id>.html for readers (and
+  // nginx-less tools): replaced atomically, not fsynced. After a power cut
+  // it may be the previous revision's or torn; readers check it against the
+  // record's hash (then serve revisions/<id>.html) and recovery rewrites it
+  // durably from there. Two fsyncs fewer under the lock.
+  s = WriteFileAtomically(data_dir_, article_name_, plan.text,
+                          Durability::kVisibleOnly);
   if (s.ok()) FaultPoint(kFaultArticleFile);
   if (s.ok()) s = AppendDurably(log_path_, EncodeLogRecord(m));
   if (s.ok()) FaultPoint(kFaultHistoryRecord);
@@ -415,18 +448,34 @@ Result<RevisionMeta> ArticleStore::Commit(const std::string& author,
     // Not acknowledged: put the previous revision back in place. If even
     // that fails, readers still serve it (hash check) and the next start
     // restores the file.
-    Status undo = WriteFileAtomically(data_dir_, article_name_, current.text);
+    Status undo = WriteFileAtomically(data_dir_, article_name_, current->text);
     if (!undo.ok()) {
       std::fprintf(stderr, "article_store: restoring article failed: %s\n",
                    undo.ToString().c_str());
     }
     RemoveFile(RevisionPath(m.id));
     // A partial record may have reached the log; cut it back.
-    TruncateDurably(log_path_, log_offset_);
+    TruncateDurably(log_path_, log_end);
     return s;
   }
-  s = LoadCurrentLocked().status();
+  std::lock_guard<std::mutex> guard(mu_);
+  return InstallCommittedLocked(m, std::move(plan.text));
+}
+
+Result<RevisionMeta> ArticleStore::InstallCommittedLocked(const RevisionMeta& m,
+                                                          std::string text) {
+  // The new revision becomes the cached current one without reading the
+  // article file back and hashing it: nobody else writes while the lock is
+  // held, so the file's identity now is the one this commit renamed there.
+  Status s = RefreshLogLocked();
   if (!s.ok()) return s;
+  if (count_ != m.id) return Status::Corruption("history.log: record lost");
+  auto file_id = StatFile(article_path_);
+  auto rev = std::make_shared<Revision>();
+  rev->meta = last_;
+  rev->text = std::move(text);
+  current_ = rev;
+  current_file_id_ = file_id.ok() ? *file_id : FileId();
   return m;
 }
 

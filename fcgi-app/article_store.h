@@ -27,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fs_posix.h"
@@ -71,10 +72,17 @@ class ArticleStore {
   using Decide = std::function<Status(const Revision& current, Plan* plan)>;
 
   // Commits a new revision atomically and durably: when OK is returned the
-  // revision is on disk (files and directories fsynced) and is current.
-  // Returns the new revision's metadata, or decide's Status if it aborted.
+  // revision is on disk (its file, its directory and its history record
+  // fsynced) and is current. Returns the new revision's metadata, or
+  // decide's Status if it aborted.
+  //
+  // `likely_text`, if not empty, is what decide will most likely store: it
+  // is written and fsynced before the lock is taken, so that only a rename
+  // and two fsyncs (directory, log) are left under the lock when decide does
+  // store it (anything else is written under the lock).
   Result<RevisionMeta> Commit(const std::string& author,
-                              const std::string& summary, const Decide& decide);
+                              const std::string& summary, const Decide& decide,
+                              std::string_view likely_text = {});
 
   const std::string& article_path() const { return article_path_; }
 
@@ -91,6 +99,9 @@ class ArticleStore {
   Result<std::vector<RevisionMeta>> ReadRecordsLocked(uint64_t first_id,
                                                       uint64_t last_id);
   Result<RevisionPtr> LoadCurrentLocked();
+  // After a commit's record is durable: caches it as the current revision.
+  Result<RevisionMeta> InstallCommittedLocked(const RevisionMeta& m,
+                                              std::string text);
   std::string RevisionPath(uint64_t id) const;
 
   const std::string data_dir_;

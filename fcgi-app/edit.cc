@@ -159,6 +159,9 @@ EditResult Editor::Commit(const EditRequest& req, const Revision* base,
                           Prepared* p) {
   // The massaging depends on nothing the lock protects: keep it outside.
   const uint64_t fib = massager_->ForCommit();
+  // The store writes and fsyncs this before taking the lock (a copy: a
+  // redone preparation replaces p->text).
+  const std::string likely_text = p->text;
   auto committed = store_->Commit(
       req.author, req.summary,
       [&](const Revision& current, ArticleStore::Plan* plan) {
@@ -171,7 +174,8 @@ EditResult Editor::Commit(const EditRequest& req, const Revision* base,
         plan->fib = fib;
         plan->fib_n = massager_->n();
         return Status::OK();
-      });
+      },
+      likely_text);
   EditResult r;
   if (!committed.ok()) {
     if (p->refused) return Refused(req, p);

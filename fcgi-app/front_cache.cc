@@ -58,8 +58,15 @@ void FrontCache::Start() {
 }
 
 void FrontCache::AfterCommit(const RevisionMeta& committed) {
-  (void)committed;  // the store's current revision is it or newer
-  if (enabled_) Publish("commit", true);
+  if (!enabled_) return;
+  // The page is rendered and compressed before the publishers' lock is
+  // taken (Sync's source then finds it built): the lock is held for the
+  // file writes alone, and workers build their revisions on their cores at
+  // once. If a newer revision lands meanwhile, Sync builds that one.
+  auto rev = store_->Current();
+  if (rev.ok() && (*rev)->meta.id == committed.id) pages_->Current(*rev);
+  // The store's current revision is published: `committed` or newer.
+  Publish("commit", true);
 }
 
 void FrontCache::Refresh() {

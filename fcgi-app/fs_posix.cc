@@ -227,32 +227,65 @@ Status SyncDir(const std::string& dir) {
   return fd.Close(dir);
 }
 
-Status WriteFileAtomically(const std::string& dir, const std::string& name,
-                           std::string_view data, Durability durability) {
-  const bool sync = durability == Durability::kSynced;
-  const std::string final_path = dir + "/" + name;
+Result<StagedFile> StagedFile::Write(const std::string& dir,
+                                     const std::string& name,
+                                     std::string_view data,
+                                     Durability durability) {
+  StagedFile staged;
+  staged.dir_ = dir;
+  staged.sync_ = durability == Durability::kSynced;
   const std::string tmp_path = dir + "/" + TempName(name);
   Status step = Step(FsObserver::Op::kCreate, tmp_path);
   if (!step.ok()) return step;
   int raw =
       ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (raw < 0) return ErrnoToStatus("create " + tmp_path, errno);
+  staged.tmp_path_ = tmp_path;  // from here on the destructor unlinks it
   UniqueFd fd(raw);
-
   Status s = WriteAll(fd.get(), data, tmp_path);
-  if (s.ok() && sync)
+  if (s.ok() && staged.sync_)
     s = SyncFd(fd.get(), tmp_path, FsObserver::Op::kFsyncFile);
   if (s.ok()) s = fd.Close(tmp_path);
-  if (s.ok()) s = Step(FsObserver::Op::kRename, final_path);
-  if (s.ok() && ::rename(tmp_path.c_str(), final_path.c_str()) != 0) {
+  if (!s.ok()) return s;  // fd closed, then the destructor unlinks
+  return staged;
+}
+
+StagedFile& StagedFile::operator=(StagedFile&& other) noexcept {
+  if (this != &other) {
+    if (!tmp_path_.empty()) ::unlink(tmp_path_.c_str());
+    dir_ = std::move(other.dir_);
+    tmp_path_ = std::move(other.tmp_path_);
+    sync_ = other.sync_;
+    other.tmp_path_.clear();
+  }
+  return *this;
+}
+
+StagedFile::~StagedFile() {
+  if (!tmp_path_.empty()) ::unlink(tmp_path_.c_str());
+}
+
+Status StagedFile::RenameTo(const std::string& name) {
+  if (tmp_path_.empty()) return Status::IOError("nothing staged for " + name);
+  const std::string final_path = dir_ + "/" + name;
+  Status s = Step(FsObserver::Op::kRename, final_path);
+  if (s.ok() && ::rename(tmp_path_.c_str(), final_path.c_str()) != 0) {
     s = ErrnoToStatus("rename to " + final_path, errno);
   }
   if (!s.ok()) {
-    fd = UniqueFd();  // close before unlinking
-    ::unlink(tmp_path.c_str());
+    ::unlink(tmp_path_.c_str());
+    tmp_path_.clear();
     return s;
   }
-  return sync ? SyncDir(dir) : Status::OK();
+  tmp_path_.clear();
+  return sync_ ? SyncDir(dir_) : Status::OK();
+}
+
+Status WriteFileAtomically(const std::string& dir, const std::string& name,
+                           std::string_view data, Durability durability) {
+  auto staged = StagedFile::Write(dir, name, data, durability);
+  if (!staged.ok()) return staged.status();
+  return staged->RenameTo(name);
 }
 
 Status AppendDurably(const std::string& path, std::string_view data) {

@@ -114,6 +114,35 @@ Status WriteFileAtomically(const std::string& dir, const std::string& name,
                            std::string_view data,
                            Durability durability = Durability::kSynced);
 
+// WriteFileAtomically in two halves, so that the slow one can run before a
+// lock is taken: Write does steps 1-4 of the recipe (temp file in `dir`,
+// data written, fsynced unless kVisibleOnly, closed), RenameTo steps 5-6
+// (rename onto dir/name, fsync of the directory unless kVisibleOnly). The
+// temp file is unlinked if RenameTo fails or never runs (destructor).
+// Start-up recovery removes leftovers, so a staged file may vanish under a
+// process that did not hold the lock: RenameTo then returns NotFound.
+// Not thread-safe (one owner); move-only.
+class StagedFile {
+ public:
+  static Result<StagedFile> Write(const std::string& dir,
+                                  const std::string& name,
+                                  std::string_view data,
+                                  Durability durability = Durability::kSynced);
+  StagedFile() = default;
+  StagedFile(StagedFile&& other) noexcept { *this = std::move(other); }
+  StagedFile& operator=(StagedFile&& other) noexcept;
+  StagedFile(const StagedFile&) = delete;
+  StagedFile& operator=(const StagedFile&) = delete;
+  ~StagedFile();
+
+  Status RenameTo(const std::string& name);
+
+ private:
+  std::string dir_;
+  std::string tmp_path_;  // "" once renamed (or never written)
+  bool sync_ = true;
+};
+
 // Appends `data` to the file at `path` (created if missing) and fsyncs it
 // before returning, so an acknowledged record survives a crash. When the
 // file is created, the directory is fsynced too.

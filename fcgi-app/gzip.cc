@@ -12,8 +12,10 @@ namespace wiki {
 Result<std::string> GzipCompress(std::string_view data) {
   z_stream zs{};
   // 15 window bits + 16: write a gzip header and trailer, not zlib's.
-  if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9,
-                   Z_DEFAULT_STRATEGY) != Z_OK) {
+  // Level 6, not 9: on the 28 KB sample article and its page, 9 took 1.33x
+  // as long (on every edit, before the acknowledgment) for 0.3% fewer bytes.
+  if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
     return Status::IOError("deflateInit2 failed");
   }
   std::string out;

@@ -14,7 +14,7 @@
 
 namespace wiki {
 
-// RFC 1952 gzip member of `data`, at zlib's best compression (this runs
+// RFC 1952 gzip member of `data`, at zlib's default level 6 (this runs
 // once per revision, never per request).
 Result<std::string> GzipCompress(std::string_view data);
 
