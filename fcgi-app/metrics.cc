@@ -87,6 +87,15 @@ Result<T*> MapShared(const std::string& path, uint64_t magic) {
   UniqueFd fd(raw);
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return ErrnoToStatus("stat " + path, errno);
+  // Another layout's file (smaller than ours, say) is left as it is: look
+  // at its magic before growing it.
+  uint64_t theirs = 0;
+  if (st.st_size >= static_cast<off_t>(sizeof(theirs)) &&
+      ::pread(fd.get(), &theirs, sizeof(theirs), 0) ==
+          static_cast<ssize_t>(sizeof(theirs)) &&
+      theirs != 0 && theirs != magic) {
+    return Status::Corruption(path + " is not a metrics file");
+  }
   if (static_cast<size_t>(st.st_size) < sizeof(T) &&
       ::ftruncate(fd.get(), sizeof(T)) != 0) {
     return ErrnoToStatus("ftruncate " + path, errno);
