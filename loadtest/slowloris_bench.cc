@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,7 +29,7 @@ namespace {
 
 struct Samples {
   std::vector<double> page_ms, history_ms;
-  int failed = 0;
+  std::map<long, int> failed;  // by status (0: no answer)
 };
 
 Samples Read(const std::string& base, int seconds) {
@@ -46,7 +47,7 @@ Samples Read(const std::string& base, int seconds) {
                           std::chrono::steady_clock::now() - t0)
                           .count();
     if (!r.ok() || r->status != 200) {
-      ++s.failed;
+      ++s.failed[r.ok() ? r->status : 0];
       continue;
     }
     (history ? s.history_ms : s.page_ms).push_back(ms);
@@ -68,7 +69,11 @@ void Print(const char* phase, const Samples& s) {
                 Quantile(v, 0.99),
                 v.empty() ? 0 : *std::max_element(v.begin(), v.end()));
   }
-  if (s.failed) std::printf("  (%d reads failed)\n", s.failed);
+  for (const auto& [status, n] : s.failed) {
+    std::printf(
+        "  %d reads answered %ld%s\n", n, status,
+        status == 503 ? " (load shedding: queued over shed_after_ms)" : "");
+  }
 }
 
 }  // namespace
