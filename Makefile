@@ -32,12 +32,14 @@ UNIT_SRCS := $(wildcard fcgi-app/*_test.cc) $(wildcard loadtest/*_test.cc) \
              loadtest/storm.cc loadtest/http_client.cc loadtest/history_gen.cc
 INTEG_SRCS:= $(wildcard tests/*_itest.cc) tests/doctest_main.cc tests/stack.cc \
              tests/test_util.cc tests/itest_util.cc \
-             loadtest/http_client.cc loadtest/storm.cc
+             loadtest/http_client.cc loadtest/storm.cc loadtest/slow_clients.cc
 STORM_SRCS:= loadtest/editor_storm.cc loadtest/storm.cc loadtest/http_client.cc
 PROBE_SRCS:= loadtest/front_probe.cc loadtest/http_client.cc
 FIB_SRCS  := loadtest/fib_time.cc
 WRITE_SPEED_SRCS := loadtest/write_speed.cc loadtest/http_client.cc
 MAKE_HISTORY_SRCS := loadtest/make_history.cc loadtest/history_gen.cc
+SLOWLORIS_SRCS := loadtest/slowloris_bench.cc loadtest/slow_clients.cc \
+                  loadtest/http_client.cc
 
 obj = $(patsubst %.cc,$(BUILD)/%.o,$(1))
 
@@ -50,11 +52,12 @@ WRITE_SPEED := $(BUILD)/write-speed
 PROBE     := $(BUILD)/front-probe
 FIB_TIME  := $(BUILD)/fib-time
 MAKE_HISTORY := $(BUILD)/make-history
+SLOWLORIS := $(BUILD)/slowloris-bench
 
-.PHONY: all deps run reload test test-crash test-asan bench bench-front bench-write bench-rollout bench-history storm-compare format clean \
+.PHONY: all deps run reload test test-crash test-asan bench bench-front bench-write bench-rollout bench-history bench-slowloris storm-compare format clean \
         fuzz fuzz-build fuzz-lib
 
-all: $(SERVER) $(UNIT) $(INTEG) $(STORM) $(PROBE) $(FIB_TIME) $(WRITE_SPEED) $(MAKE_HISTORY)
+all: $(SERVER) $(UNIT) $(INTEG) $(STORM) $(PROBE) $(FIB_TIME) $(WRITE_SPEED) $(MAKE_HISTORY) $(SLOWLORIS)
 
 # Installs missing packages. An order-only prerequisite of every object, so
 # that no compiler starts (in any -j order) before the headers are there.
@@ -87,6 +90,9 @@ $(WRITE_SPEED): $(call obj,$(WRITE_SPEED_SRCS)) $(APP_LIB)
 $(MAKE_HISTORY): $(call obj,$(MAKE_HISTORY_SRCS)) $(APP_LIB)
 	$(CXX) $(CXXFLAGS) $^ $(LIBS) -o $@
 
+$(SLOWLORIS): $(call obj,$(SLOWLORIS_SRCS)) $(APP_LIB)
+	$(CXX) $(CXXFLAGS) $^ $(LIBS) $(CURL_LIBS) -o $@
+
 $(PROBE): $(call obj,$(PROBE_SRCS)) $(APP_LIB)
 	$(CXX) $(CXXFLAGS) $^ $(LIBS) $(CURL_LIBS) -o $@
 
@@ -109,11 +115,17 @@ reload: $(SERVER) | deps
 test: $(SERVER) $(UNIT) $(INTEG) fuzz-build | deps
 	@tests/run-all
 
-bench: $(SERVER) $(STORM) $(FIB_TIME) $(PROBE) $(WRITE_SPEED) | deps
+bench: $(SERVER) $(STORM) $(FIB_TIME) $(PROBE) $(WRITE_SPEED) $(SLOWLORIS) | deps
 	@loadtest/bench
 	@loadtest/bench-front
 	@loadtest/write-speed
 	@loadtest/rollout-bench
+	@loadtest/bench-slowloris
+
+# A reader's p50/p99 with and without 200 slow-header connections from
+# 127.0.0.2 (loadtest/bench-slowloris).
+bench-slowloris: $(SERVER) $(SLOWLORIS) | deps
+	@loadtest/bench-slowloris
 
 # A worker's RSS, start-up time and history-page latency with 10 and with
 # 1,000,000 revisions (loadtest/bench-history).

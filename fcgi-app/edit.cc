@@ -51,6 +51,17 @@ std::string TooLargeMessage(size_t limit) {
 
 }  // namespace
 
+EditResult AbandonedEdit(const char* before) {
+  // Not an error of the service: a client that gave up (timeout, closed
+  // tab, a flood that never reads its answers). The count is in metrics.
+  std::fprintf(stderr, "edit: the client hung up; stopped before %s\n", before);
+  EditResult r;
+  r.outcome = Outcome::kAbandoned;
+  r.status =
+      Status::Cancelled(std::string("the client hung up before ") + before);
+  return r;
+}
+
 EditResult RejectedEdit(Status why, bool article_refused) {
   EditResult r;
   r.outcome = Outcome::kRejected;
@@ -104,14 +115,21 @@ std::optional<EditResult> Editor::Validate(const EditRequest& req) const {
   if (req.text.size() > max_article_bytes_) {
     return RejectedEdit(Status::TooLarge(TooLargeMessage(max_article_bytes_)));
   }
-  Status valid = CheckArticle(req.text);
+  // The markup checks are the costly part of an edit (tens of ms for the
+  // worst inputs): not for a client that has gone.
+  if (req.cancel.ClientGone()) return AbandonedEdit("the markup checks");
+  Status valid = CheckArticle(req.text, req.cancel);
+  if (valid.code() == Status::Code::kCancelled) {
+    return AbandonedEdit("the markup parse");
+  }
   if (!valid.ok())
     return RejectedEdit(std::move(valid), /*article_refused=*/true);
   return std::nullopt;
 }
 
 Status Editor::Prepare(const EditRequest& req, const Revision* base,
-                       const RevisionPtr& current, Prepared* p) const {
+                       const RevisionPtr& current, const Cancel& cancel,
+                       Prepared* p) const {
   *p = Prepared();
   p->against = current->meta.id;
   p->current = current;
@@ -128,17 +146,22 @@ Status Editor::Prepare(const EditRequest& req, const Revision* base,
     p->refused = true;
     return Status::OK();
   }
+  if (cancel.ClientGone()) return Status::Cancelled("the merge");
   auto m = Merge3(base->text, req.text, current->text,
                   merge_ == MergeMode::kWord ? MergeGranularity::kWord
                                              : MergeGranularity::kLine);
   if (!m.ok()) return m.status();
   // A merge of two valid articles can still be invalid (a tag split across
   // regions); that is a conflict, never a save.
-  if (m->clean && m->text.size() <= max_article_bytes_ &&
-      CheckArticle(m->text).ok()) {
-    p->text = std::move(m->text);
-    p->merged = true;
-    return Status::OK();
+  if (m->clean && m->text.size() <= max_article_bytes_) {
+    if (cancel.ClientGone()) return Status::Cancelled("the merge's check");
+    Status valid = CheckArticle(m->text, cancel);
+    if (valid.code() == Status::Code::kCancelled) return valid;
+    if (valid.ok()) {
+      p->text = std::move(m->text);
+      p->merged = true;
+      return Status::OK();
+    }
   }
   p->refused = true;
   // A "clean" merge refused by validation has no conflict regions to show;
@@ -159,6 +182,9 @@ EditResult Editor::Commit(const EditRequest& req, const Revision* base,
                           Prepared* p) {
   // The massaging depends on nothing the lock protects: keep it outside.
   const uint64_t fib = massager_->ForCommit();
+  // The last checkpoint: past it the edit is committed (and acknowledged
+  // if the client still listens), so none is asked under the lock.
+  if (req.cancel.ClientGone()) return AbandonedEdit("the commit");
   // The store writes and fsyncs this before taking the lock (a copy: a
   // redone preparation replaces p->text).
   const std::string likely_text = p->text;
@@ -166,7 +192,8 @@ EditResult Editor::Commit(const EditRequest& req, const Revision* base,
       req.author, req.summary,
       [&](const Revision& current, ArticleStore::Plan* plan) {
         if (current.meta.id != p->against) {
-          Status s = Prepare(req, base, std::make_shared<Revision>(current), p);
+          Status s = Prepare(req, base, std::make_shared<Revision>(current),
+                             Cancel(), p);
           if (!s.ok()) return s;
         }
         if (p->refused) return Status::PreconditionFailed("stale");
@@ -228,7 +255,10 @@ EditResult Editor::Submit(const EditRequest& req) {
   }
   if (auto r = Validate(req)) return std::move(*r);
   Prepared p;
-  Status s = Prepare(req, base.get(), *current, &p);
+  Status s = Prepare(req, base.get(), *current, req.cancel, &p);
+  if (s.code() == Status::Code::kCancelled) {
+    return AbandonedEdit(s.message().c_str());
+  }
   if (!s.ok()) {
     return Failed(Status::IOError(
                       "The edit could not be saved; the article is unchanged."),

@@ -21,6 +21,11 @@
 //   5. on_committed, after the revision is durable and before the caller
 //      answers: the place for anything that must know of the new revision
 //      before the editor does (e.g. invalidating a front cache).
+// An edit whose client has hung up (EditRequest::cancel) is kAbandoned at
+// the next checkpoint: before the markup checks, between the pre-scan and
+// the parse, before a merge, and before the write lock (after the
+// massaging). Never after: once the commit has begun, the edit is saved
+// and acknowledged if anyone still listens.
 //
 // Thread-safety: one Editor per process, shared by its threads; Submit is
 // thread-safe (the store serialises commits). Failure is a value: Submit
@@ -36,6 +41,7 @@
 #include <string_view>
 
 #include "article_store.h"
+#include "cancel.h"
 #include "config.h"
 #include "massage.h"
 #include "merge.h"
@@ -62,6 +68,8 @@ struct EditRequest {
   // bytes of UTF-8 without control characters, else kRejected (400).
   std::string author;
   std::string summary;  // kForm only; "" for PUT
+  // Asked at the checkpoints above; the default never cancels.
+  Cancel cancel;
 };
 
 struct EditResult {
@@ -73,6 +81,7 @@ struct EditResult {
     kPreconditionRequired,  // no If-Match / base_revision
     kRejected,              // bad input; `status` says why (4xx)
     kFailed,                // the store could not read or commit (5xx)
+    kAbandoned,             // the client hung up; nothing was committed
   };
   Outcome outcome = Outcome::kFailed;
   // kRejected / kFailed: the code (HttpStatusFor) and the message for the
@@ -99,6 +108,10 @@ struct EditResult {
 // HTTP status, its message is shown to the client).
 EditResult RejectedEdit(Status why, bool article_refused = false);
 
+// A kAbandoned result, logged with the step it stopped before (e.g. "the
+// markup checks"). For the handler's own checkpoints too.
+EditResult AbandonedEdit(const char* before);
+
 class Editor {
  public:
   using OnCommitted = std::function<void(const RevisionMeta&)>;
@@ -124,8 +137,11 @@ class Editor {
 
   std::optional<EditResult> CheckPreconditions(const EditRequest& req) const;
   std::optional<EditResult> Validate(const EditRequest& req) const;
+  // Cancelled (its message names the step) if `cancel` says the client
+  // has gone before a merge or the merge's check.
   Status Prepare(const EditRequest& req, const Revision* base,
-                 const RevisionPtr& current, Prepared* p) const;
+                 const RevisionPtr& current, const Cancel& cancel,
+                 Prepared* p) const;
   EditResult Commit(const EditRequest& req, const Revision* base, Prepared* p);
   static EditResult Refused(const EditRequest& req, Prepared* p);
 

@@ -402,3 +402,94 @@ TEST_CASE("edit: ids go up by one per commit, and the hook sees each") {
 
 }  // namespace
 }  // namespace wiki
+
+namespace wiki {
+namespace {
+
+// A cancellation source for tests: the client "hangs up" at the
+// `gone_at`-th question (1-based; 0 = never), and every question is
+// counted, with how many had been asked when the commit hook ran.
+struct FakeClient {
+  int gone_at = 0;
+  int asked = 0;
+  Cancel AsCancel() {
+    return Cancel([this] { return gone_at != 0 && ++asked >= gone_at; });
+  }
+};
+
+TEST_CASE("edit: a client that hangs up stops the edit before the commit") {
+  struct Case {
+    const char* name;
+    EditKind kind;
+    bool theirs;      // a form edit of revision 1 after revision 2: a merge
+    int checkpoints;  // the questions a completed edit asks
+  };
+  const Case cases[] = {
+      // Before the markup checks, between pre-scan and parse, before the
+      // write lock.
+      {"PUT", EditKind::kPut, false, 3},
+      // And before the merge, before the merge's check, between its
+      // pre-scan and parse.
+      {"form post merged three-way", EditKind::kForm, true, 6},
+  };
+  for (const Case& c : cases) {
+    SUBCASE(c.name) {
+      for (int gone_at = 1; gone_at <= c.checkpoints + 1; ++gone_at) {
+        CAPTURE(gone_at);
+        Fixture f(c.theirs);
+        const RevisionPtr before = f.Current();
+        FakeClient client;
+        // Never gone, yet every question is counted: a huge gone_at.
+        client.gone_at = gone_at <= c.checkpoints ? gone_at : 1000;
+        int asked_at_commit = -1;
+        f.editor->set_on_committed([&](const RevisionMeta&) {
+          asked_at_commit = client.asked;
+          client.gone_at = 1;  // hangs up as soon as the commit is made
+        });
+        EditRequest req;
+        req.kind = c.kind;
+        req.author = "tester";
+        req.text = c.theirs ? kMineApart : kTheirs;
+        if (c.kind == EditKind::kPut) {
+          req.if_match = before->meta.RawETag();
+        } else {
+          req.base_revision = 1;
+        }
+        req.cancel = client.AsCancel();
+        const EditResult r = f.editor->Submit(req);
+        if (gone_at <= c.checkpoints) {
+          CHECK(r.outcome == Outcome::kAbandoned);
+          CHECK(r.status.code() == Code::kCancelled);
+          CHECK(client.asked == gone_at);  // stopped at once
+          CHECK(asked_at_commit == -1);
+          CHECK(f.Current()->meta.id == before->meta.id);
+          CHECK(f.Current()->text == before->text);
+        } else {
+          // Asked at every checkpoint and never after the commit began:
+          // a hang-up after that leaves the edit saved.
+          CHECK(r.committed_ok());
+          CHECK(asked_at_commit == c.checkpoints);
+          CHECK(client.asked == c.checkpoints);
+          CHECK(f.Current()->meta.id == before->meta.id + 1);
+        }
+      }
+    }
+  }
+  SUBCASE("a preview's check stops too, and says so") {
+    Fixture f(false);
+    FakeClient client;
+    client.gone_at = 2;  // after the pre-scan, before the parse
+    EditRequest req;
+    req.kind = EditKind::kForm;
+    req.author = "tester";
+    req.text = kTheirs;
+    req.base_revision = 1;
+    req.cancel = client.AsCancel();
+    std::optional<EditResult> r = f.editor->Check(req);
+    REQUIRE(r.has_value());
+    CHECK(r->outcome == Outcome::kAbandoned);
+  }
+}
+
+}  // namespace
+}  // namespace wiki

@@ -1,13 +1,17 @@
-// fault: test-only fault points on the commit path, so that crash tests can
-// kill a worker at a known step of a commit instead of hoping a SIGKILL
-// lands in one.
+// fault: test-only fault points on the edit and commit paths, so that crash
+// tests can kill a worker at a known step of a commit instead of hoping a
+// SIGKILL lands in one, and a test can hold an edit long enough for its
+// client to hang up.
 //
 // With WIKI_FAULT="pause-after:<step>:<arm file>" in the environment, the
 // first thread that reaches FaultPoint(<step>) while <arm file> exists
 // removes the file (so exactly one thread fires per arming), prints
 //   wiki-fault: pid <pid> paused after <step>
-// to stderr and sleeps for 60 s; the test SIGKILLs it meanwhile. Without
-// WIKI_FAULT (production) a fault point costs one cached flag test.
+// to stderr and sleeps for 60 s; the test SIGKILLs it meanwhile. With
+// WIKI_FAULT="delay-after:<step>:<ms>:<arm file>" it prints
+//   wiki-fault: pid <pid> delayed after <step>
+// and goes on after <ms> milliseconds. Without WIKI_FAULT (production) a
+// fault point costs one cached flag test.
 //
 // Thread-safe. Never fails: a malformed WIKI_FAULT disables the points.
 #ifndef WIKI_FAULT_H_
@@ -22,6 +26,9 @@ inline constexpr char kFaultArticleFile[] =
     "article-file";  // article renamed over, durable
 inline constexpr char kFaultHistoryRecord[] =
     "history-record";  // commit point passed
+
+// An edit's body read in full, before any of its checks (handler.cc).
+inline constexpr char kFaultEditReceived[] = "edit-received";
 
 void FaultPoint(const char* step);
 

@@ -19,8 +19,10 @@
 #include <thread>
 #include <vector>
 
+#include "cancel.h"
 #include "massage.h"
 #include "metrics.h"
+#include "responses.h"
 
 namespace wiki {
 
@@ -133,6 +135,9 @@ void ServeOne(const Config& config, Handler* handler, FCGX_Request& r) {
     if (req.host.empty()) req.host = Param(r, "HTTP_HOST");
     req.origin = Param(r, "HTTP_ORIGIN");
     req.sec_fetch_site = Param(r, "HTTP_SEC_FETCH_SITE");
+    // nginx closes this connection when its client goes away (no
+    // fastcgi_ignore_client_abort): an edit stops at its next checkpoint.
+    req.cancel = Cancel([fd = r.ipcFd] { return PeerClosed(fd); });
     const int64_t queued_since_ms = ParseMsec(Param(r, "REQUEST_START"));
     if (config.shed_after_ms > 0 && queued_since_ms > 0) {
       req.deadline_ms = queued_since_ms + config.shed_after_ms;
@@ -160,7 +165,10 @@ void ServeOne(const Config& config, Handler* handler, FCGX_Request& r) {
     std::fprintf(stderr, "fcgi: unexpected non-standard exception\n");
     InternalError(&resp);
   }
-  if (!Write(r, resp)) {
+  if (resp.status == kClientClosedRequest) {
+    // Abandoned (logged where it stopped): nginx has closed the connection
+    // and logs its own 499; there is no one to answer.
+  } else if (!Write(r, resp)) {
     std::fprintf(stderr, "fcgi: %s %s: response not delivered (%d)\n",
                  std::string(req.method).c_str(), std::string(req.path).c_str(),
                  resp.status);

@@ -5,7 +5,10 @@
 // as fd 0. A loop turns FastCGI parameters into a Request, reads the body
 // (bounded), sheds requests that waited too long in the queue (503 with
 // Retry-After), calls the handler inside the one top-level catch that turns
-// anything unexpected into a logged 500, and writes the response.
+// anything unexpected into a logged 500, and writes the response. The
+// handler gets a Cancel (cancel.h) that polls the request's connection, so
+// an edit whose client hung up stops at its next checkpoint; such a request
+// (status 499) is not answered.
 #ifndef WIKI_FCGI_SERVER_H_
 #define WIKI_FCGI_SERVER_H_
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "diff_view.h"
+#include "fault.h"
 #include "gzip.h"
 #include "history_query.h"
 #include "metrics.h"
@@ -184,6 +185,12 @@ void Handler::HandlePut(const Request& req, Response* resp) {
   edit.text = req.body;
   edit.if_match = req.if_match;
   edit.author = Author(req);
+  edit.cancel = req.cancel;
+  FaultPoint(kFaultEditReceived);
+  // The first checkpoint: the body has been read, nothing checked yet.
+  if (req.cancel.ClientGone()) {
+    return AnswerEdit(req, edit, AbandonedEdit("its checks"), resp);
+  }
   if (req.body_too_large || req.body.size() > config_.max_article_bytes) {
     return AnswerEdit(
         req, edit,
@@ -221,6 +228,12 @@ void Handler::HandlePost(const Request& req, Response* resp) {
   Status same_origin =
       CheckSameOrigin(req.origin, req.sec_fetch_site, req.host);
   if (!same_origin.ok()) return refuse(std::move(same_origin));
+  edit.cancel = req.cancel;
+  FaultPoint(kFaultEditReceived);
+  // The first checkpoint: the body has been read, not yet decoded.
+  if (req.cancel.ClientGone()) {
+    return AnswerEdit(req, edit, AbandonedEdit("decoding the form"), resp);
+  }
   if (req.body_too_large) {
     return refuse(Status::TooLarge("The request is larger than " +
                                    std::to_string(config_.max_body_bytes()) +

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "http_client.h"  // FormEncode
+#include "metrics.h"
 #include "test_util.h"
 
 namespace wiki {
@@ -709,6 +710,72 @@ TEST_CASE("handler: the summary and author are recorded") {
   f.handler->Handle(req, &resp2);
   REQUIRE(resp2.status == 303);
   CHECK(f.Rev(4)->meta.author == "editor1");
+}
+
+}  // namespace
+}  // namespace wiki
+
+namespace wiki {
+namespace {
+
+// wiki_edits_total{outcome="abandoned"} as the process's metrics say.
+long AbandonedEdits() {
+  const std::string text = Metrics::Global().Render(0);
+  const std::string key = "wiki_edits_total{outcome=\"abandoned\"} ";
+  const size_t at = text.find(key);
+  REQUIRE(at != std::string::npos);
+  return std::stol(text.substr(at + key.size()));
+}
+
+TEST_CASE("handler: an edit whose client hung up is abandoned, not saved") {
+  Fixture f("");
+  const Request base = [] {
+    Request r;
+    r.path = kPath;
+    r.remote_addr = "127.0.0.1";
+    return r;
+  }();
+  struct Row {
+    const char* name;
+    const char* method;
+    const char* content_type;
+  };
+  const Row rows[] = {
+      {"PUT", "PUT", "text/html"},
+      {"form post", "POST", kForm},
+  };
+  for (const Row& row : rows) {
+    SUBCASE(row.name) {
+      const std::string raw_tag = f.Rev(2)->meta.RawETag();
+      Request req = base;
+      req.method = row.method;
+      req.content_type = row.content_type;
+      if (std::string(row.method) == "PUT") {
+        req.if_match = raw_tag;
+        req.body = kNew;
+      } else {
+        req.body = "text=" + FormEncode(kNew) + "&base_revision=2";
+      }
+      int asked = 0;
+      req.cancel = Cancel([&asked] {
+        ++asked;
+        return true;
+      });
+      const long before = AbandonedEdits();
+      Response resp;
+      f.handler->Handle(req, &resp);
+      CHECK(resp.status == 499);
+      CHECK(asked == 1);  // the first checkpoint, before any decoding
+      CHECK(f.CurrentId() == 2);
+      CHECK(AbandonedEdits() == before + 1);
+      // The same request from a client that waits is saved.
+      req.cancel = Cancel();
+      Response saved;
+      f.handler->Handle(req, &saved);
+      CHECK(saved.status == (std::string(row.method) == "PUT" ? 200 : 303));
+      CHECK(f.CurrentId() == 3);
+    }
+  }
 }
 
 }  // namespace

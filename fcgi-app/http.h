@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "cancel.h"
 #include "status.h"
 
 namespace wiki {
@@ -41,6 +42,9 @@ struct Request {
   int64_t deadline_ms = 0;
   std::string body;             // request body, read in full
   bool body_too_large = false;  // Content-Length over the configured limit
+  // Whether the client has hung up (fcgi_server.cc probes nginx's
+  // connection); asked at an edit's checkpoints. Default: never.
+  Cancel cancel;
 };
 
 struct Response {

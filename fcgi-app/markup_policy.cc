@@ -428,6 +428,10 @@ Result<const GumboNode*> FindContainer(const GumboOutput& output) {
 }  // namespace
 
 Status CheckArticle(std::string_view html) {
+  return CheckArticle(html, Cancel());
+}
+
+Status CheckArticle(std::string_view html, const Cancel& cancel) {
   if (!IsValidUtf8(html)) {
     return Status::Unprocessable("the article is not valid UTF-8");
   }
@@ -440,6 +444,7 @@ Status CheckArticle(std::string_view html) {
   skeleton.reserve(html.size() / 4);
   Status lexical = ScanArticleSource(html, ScanLimits(), &skeleton);
   if (!lexical.ok()) return lexical;
+  if (cancel.ClientGone()) return Status::Cancelled("the markup parse");
 
   const std::string page = EmbedArticle(skeleton);
   GumboHeap heap;

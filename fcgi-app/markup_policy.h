@@ -34,6 +34,7 @@
 
 #include <string_view>
 
+#include "cancel.h"
 #include "status.h"
 
 namespace wiki {
@@ -63,6 +64,10 @@ bool IsValidUtf8(std::string_view s);
 // Cost: linear in the size plus a parse of the tags only; the worst 2 MiB
 // inputs measured take about 100 ms (markup_scan_test prints them).
 Status CheckArticle(std::string_view html);
+
+// The same, asking `cancel` between the pre-scan and the parse: Cancelled
+// (and no parse) if the client has gone by then.
+Status CheckArticle(std::string_view html, const Cancel& cancel);
 
 }  // namespace wiki
 

@@ -20,17 +20,17 @@ namespace {
 
 // Statuses the service can answer with; anything else counts as "other".
 constexpr int kStatuses[] = {200, 303, 304, 400, 404, 405, 409, 412,
-                             413, 415, 422, 428, 500, 503, 507};
+                             413, 415, 422, 428, 499, 500, 503, 507};
 constexpr int kNumStatuses = sizeof(kStatuses) / sizeof(kStatuses[0]) + 1;
 constexpr int kNumSlots = 256;
 // Names the layout of Shared: change it whenever Slot changes. Builds with
 // different layouts can run side by side during a rollout; each keeps its
 // counters in a file of its own (see Attach).
-constexpr uint64_t kMagic = 0x77696b696d657432ULL;  // "wikimet2"
+constexpr uint64_t kMagic = 0x77696b696d657433ULL;  // "wikimet3"
 
 const char* OutcomeName(int i) {
-  static const char* kNames[] = {"clean", "merged",   "conflict",
-                                 "stale", "rejected", "failed"};
+  static const char* kNames[] = {"clean",    "merged", "conflict", "stale",
+                                 "rejected", "failed", "abandoned"};
   return kNames[i];
 }
 
@@ -87,6 +87,15 @@ Result<T*> MapShared(const std::string& path, uint64_t magic) {
   UniqueFd fd(raw);
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return ErrnoToStatus("stat " + path, errno);
+  // Another layout's file (smaller than ours, say) is left as it is: look
+  // at its magic before growing it.
+  uint64_t theirs = 0;
+  if (st.st_size >= static_cast<off_t>(sizeof(theirs)) &&
+      ::pread(fd.get(), &theirs, sizeof(theirs), 0) ==
+          static_cast<ssize_t>(sizeof(theirs)) &&
+      theirs != 0 && theirs != magic) {
+    return Status::Corruption(path + " is not a metrics file");
+  }
   if (static_cast<size_t>(st.st_size) < sizeof(T) &&
       ::ftruncate(fd.get(), sizeof(T)) != 0) {
     return ErrnoToStatus("ftruncate " + path, errno);

@@ -27,6 +27,7 @@ enum class EditOutcome {
   kStale,     // 412: If-Match did not match
   kRejected,  // 4xx: validation or malformed request
   kFailed,    // 5xx/507: the store could not commit
+  kAbandoned,  // the client hung up before the commit; work stopped
   kCount
 };
 

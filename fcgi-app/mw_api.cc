@@ -598,6 +598,7 @@ void MwApi::AnswerEdit(Call& c, const EditRequest& edit, const EditResult& r) {
       }
       return c.Fail(RefusalCode(r), r.status.message());
     case O::kFailed:
+    case O::kAbandoned:  // nobody reads it (cancel.h)
       c.resp->status = HttpStatusFor(r.status);
       return c.Fail("internal_api_error_DBQueryError", r.status.message());
   }

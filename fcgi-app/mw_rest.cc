@@ -239,7 +239,8 @@ void MwRest::Put(const Request& req, Response* resp) {
     case O::kPreconditionRequired:
       return Fail(resp, 400, "rest-missing-body-field", r.status.message());
     case O::kRejected:
-    case O::kFailed: {
+    case O::kFailed:
+    case O::kAbandoned: {
       const int code = HttpStatusFor(r.status);
       return Fail(
           resp, code,

@@ -30,6 +30,8 @@ EditOutcome MetricFor(Outcome o) {
       return EditOutcome::kRejected;
     case Outcome::kFailed:
       return EditOutcome::kFailed;
+    case Outcome::kAbandoned:
+      return EditOutcome::kAbandoned;
   }
   return EditOutcome::kFailed;
 }
@@ -125,6 +127,8 @@ int HttpStatusFor(const Status& s) {
     case Status::Code::kIOError:
     case Status::Code::kCorruption:
       return 500;
+    case Status::Code::kCancelled:
+      return kClientClosedRequest;
   }
   return 500;
 }
@@ -159,6 +163,11 @@ void RespondToEdit(const EditRequest& req, const EditResult& r,
       return Error(resp, HttpStatusFor(r.status), r.status.message());
     case Outcome::kFailed:
       return Error(resp, HttpStatusFor(r.status), r.status.message());
+    case Outcome::kAbandoned:
+      // Nobody reads this: the FastCGI layer does not send it (nginx has
+      // closed the connection and logs its own 499).
+      return Error(resp, kClientClosedRequest,
+                   "The client closed the connection; nothing was saved.");
   }
 }
 

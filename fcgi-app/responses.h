@@ -33,6 +33,10 @@ void SecurityHeaders(Response* resp);
 inline constexpr char kShedHeader[] = "X-Wiki-Shed";
 void Shed(Response* resp);
 
+// nginx's code for a request whose client closed the connection first: the
+// status of an abandoned edit, which the FastCGI layer never sends.
+inline constexpr int kClientClosedRequest = 499;
+
 // Maps a store/validation Status to the HTTP status it should produce.
 int HttpStatusFor(const Status& s);
 
@@ -46,7 +50,8 @@ struct EditAnswer {
 // wiki_edits_total count of it: 200 (PUT) / 303 (form) with the new
 // revision's ETag and X-Revision, 409 with the conflict page or JSON, 412
 // with the current ETag, 428, the 4xx of a rejection (a form whose article
-// was refused gets the edit page back with its text, 422), 507 or 500.
+// was refused gets the edit page back with its text, 422), 507 or 500, and
+// kClientClosedRequest for an edit abandoned because its client hung up.
 void RespondToEdit(const EditRequest& req, const EditResult& result,
                    const EditAnswer& how, Response* resp);
 

@@ -37,6 +37,9 @@ std::string Status::ToString() const {
     case Code::kCorruption:
       kind = "Corruption";
       break;
+    case Code::kCancelled:
+      kind = "Cancelled";
+      break;
   }
   return std::string(kind) + ": " + message_;
 }

@@ -30,6 +30,7 @@ class Status {
     kNoSpace,             // ENOSPC / EDQUOT: the disk is full
     kIOError,             // any other system call failure
     kCorruption,          // on-disk data that does not parse
+    kCancelled,           // the client hung up; the work was stopped
   };
 
   Status() = default;  // OK
@@ -64,6 +65,9 @@ class Status {
   }
   static Status Corruption(std::string msg) {
     return Status(Code::kCorruption, std::move(msg));
+  }
+  static Status Cancelled(std::string msg) {
+    return Status(Code::kCancelled, std::move(msg));
   }
 
   bool ok() const { return code_ == Code::kOk; }

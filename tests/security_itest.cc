@@ -3,18 +3,28 @@
 // preconditions, cross-site form posts, forged authors, per-address limits.
 // The rules themselves are unit-tested row by row (handler_test.cc,
 // http_test.cc, edit_test.cc); these prove nginx passes what the app needs.
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "fault.h"
 #include "http_client.h"
 #include "itest_util.h"
+#include "slow_clients.h"
 #include "stack.h"
 #include "test_util.h"
 
@@ -195,8 +205,18 @@ TEST_CASE("security: with EDITOR_AUTH writes need a checked name, the author") {
   // One stack, so the cases run in sequence rather than as SUBCASEs.
   CHECK(Get(s->ArticleUrl()).status == 200);  // reads need nothing
   {  // no credentials, a wrong password: 401, nothing saved
-    CHECK(put("").status == 401);
-    CHECK(put("YWxpY2U6d3Jvbmc=").status == 401);  // alice:wrong
+    for (const char* auth : {"", "YWxpY2U6d3Jvbmc="}) {  // -, alice:wrong
+      CAPTURE(auth);
+      HttpResponse r = put(auth);
+      CHECK(r.status == 401);
+      // A short plain text like nginx's other answers, and the challenge
+      // a client needs to answer it.
+      CHECK(r.Header("www-authenticate") == "Basic realm=\"Editors\"");
+      CHECK(r.Header("content-type").rfind("text/plain", 0) == 0);
+      CHECK(Contains(r.body, "name and password"));
+      CHECK(r.body.size() < 100);
+      CHECK(!Contains(r.body, "<html"));
+    }
     HttpResponse post =
         Post(s->ArticleUrl(), kUrlEncoded,
              UrlEncoded({{"text", text}, {"base_revision", "1"}}));
@@ -325,6 +345,254 @@ TEST_CASE("security: one CSP without 'unsafe-inline'; the style is a file") {
   CHECK(css.status == 200);
   CHECK(css.Header("content-type").rfind("text/css", 0) == 0);
   CHECK(Contains(css.body, "body{"));
+}
+
+// A new TCP connection to the stack from `source_ip` ("" = 127.0.0.1); -1
+// if the connect failed (the caller decides whether that is expected).
+int ConnectFrom(const Stack& s, const std::string& source_ip) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  if (!source_ip.empty()) {
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    REQUIRE(::inet_pton(AF_INET, source_ip.c_str(), &src.sin_addr) == 1);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof(src)) == 0);
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(PortOf(s)));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool SendAll(int fd, const std::string& bytes) {
+  for (size_t sent = 0; sent < bytes.size();) {
+    ssize_t n =
+        ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Waits (at most `seconds`) until the file holds `needle` past its first
+// `from` bytes.
+bool AwaitInFile(const std::string& path, const std::string& needle,
+                 int seconds, size_t from = 0) {
+  const auto until =
+      std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  for (;;) {
+    const std::string text = Slurp(path);
+    if (text.size() > from && Contains(text.substr(from), needle)) break;
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+TEST_CASE("security: an edit whose client hangs up stops, and is not saved") {
+  // The worker is held for 2 s once the edit's body is in (the test hook
+  // of fault.h), long enough for the client's hang-up to reach it through
+  // nginx; without the checkpoints the edit would be saved after the wait.
+  testing::TempDir dir("wiki-hangup");
+  const std::string arm = dir / "arm";
+  Stack::Options options;
+  options.wiki_set = kNoShed;
+  options.env["WIKI_FAULT"] =
+      std::string("delay-after:") + kFaultEditReceived + ":2000:" + arm;
+  std::unique_ptr<Stack> s = Stack::Start(options);
+  REQUIRE(s != nullptr);
+  const std::string abandoned = "wiki_edits_total{outcome=\"abandoned\"}";
+  const double abandoned_before = Metric(ScrapeMetrics(*s), abandoned);
+  const Snapshot before = Snap(*s);
+
+  for (const char* method : {"PUT", "POST"}) {
+    CAPTURE(method);
+    const Snapshot now = Snap(*s);
+    const std::string text = WithParagraph(now.raw, Marker("hung up"));
+    const bool put = std::string(method) == "PUT";
+    const std::string body =
+        put ? text
+            : UrlEncoded({{"text", text},
+                          {"base_revision", std::to_string(now.revision)}});
+    const std::string head =
+        put ? "Content-Type: text/html\r\nIf-Match: " + now.etag + "\r\n"
+            : std::string("Content-Type: ") + kUrlEncoded + "\r\n";
+    const std::string log = s->run_dir() + "/fcgi-error.log";
+    const size_t log_from = Slurp(log).size();
+    { std::ofstream(arm) << "armed\n"; }
+    // The whole request (small enough for nginx to hand on at once), then
+    // the client hangs up without reading anything.
+    const int fd = ConnectFrom(*s, "");
+    REQUIRE(fd >= 0);
+    CHECK(SendAll(fd, RawRequest(method, kPath,
+                                 head + "Content-Length: " +
+                                     std::to_string(body.size()) + "\r\n") +
+                          body));
+    ::close(fd);
+    // The edit reached a worker with its whole body ...
+    REQUIRE(AwaitInFile(log, "delayed after edit-received", 20, log_from));
+    // ... which stopped at the checkpoint after the hook, instead of saving.
+    CHECK(AwaitInFile(log,
+                      put ? "the client hung up; stopped before its checks"
+                          : "the client hung up; stopped before decoding",
+                      20, log_from));
+    CheckUnchanged(*s, before);
+  }
+  CHECK(Metric(ScrapeMetrics(*s), abandoned) == abandoned_before + 2);
+  CHECK(Snap(*s).revision == before.revision);
+  // nginx logged its own 499 for each.
+  CHECK(AwaitInFile(s->run_dir() + "/access.log", "\" 499 ", 5));
+  CHECK(s->Stop());
+}
+
+// Reads the page (nginx's front cache) and the history (the app) from
+// 127.0.0.1 in a loop until told to stop, counting answers by status.
+class Reader {
+ public:
+  explicit Reader(const std::string& url)
+      : thread_([this, url] {
+          HttpClient client;
+          client.set_timeout_ms(10000);
+          for (int i = 0; !stop_.load(); ++i) {
+            auto r = client.Get(i % 2 ? url : url + "?action=history");
+            ++(r.ok() && r->status == 200 ? ok_ : failed_);
+          }
+        }) {}
+  ~Reader() { Stop(); }
+  void Stop() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+  int ok() const { return ok_.load(); }
+  int failed() const { return failed_.load(); }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int> ok_{0}, failed_{0};
+  std::thread thread_;
+};
+
+TEST_CASE("security: 200 slow-header connections from one address") {
+  Stack& s = SecurityStack();
+  const std::string access_log = s.run_dir() + "/access.log";
+  const size_t log_from = Slurp(access_log).size();
+  Reader reader(s.ArticleUrl());
+  // 200 connections from 127.0.0.2 that never finish their headers. nginx
+  // counts a connection for limit_conn only once its headers are in, so
+  // these are not refused: client_header_timeout (10 s, from the accept,
+  // however the bytes dribble in) ends each one, silently (logged as 408).
+  SlowClients slow_headers(PortOf(s), "127.0.0.2", kPath,
+                           SlowClients::Mode::kHeader);
+  CHECK(slow_headers.Open(200) == 200);
+  slow_headers.Poll(500);
+  // A complete request from the same address is served meanwhile.
+  CHECK(RawExchange(s, RawRequest("GET", kPath), "127.0.0.2").status == 200);
+  // Meanwhile, 80 stalled bodies from the same address: their headers are
+  // in, so limit_conn counts them: 64 wait for their body (until
+  // client_body_timeout), the other 16 get 429 at once. The 200 slow
+  // headers beside them use none of the 64.
+  SlowClients slow_bodies(PortOf(s), "127.0.0.2",
+                          std::string(kPath) + "?action=history",
+                          SlowClients::Mode::kBody);
+  CHECK(slow_bodies.Open(80) == 80);
+
+  // Generous bounds: the timeouts are 10 s; this only ends the test if
+  // nginx never closes them.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  CHECK(slow_bodies.RunUntilClosed(deadline) == 0);
+  CHECK(slow_headers.RunUntilClosed(deadline) == 0);
+  reader.Stop();
+
+  CHECK(slow_headers.closed_silently() == 200);
+  CHECK(slow_headers.answered_any() == 0);
+  CHECK(slow_bodies.answered("HTTP/1.1 429") == 16);
+  CHECK(slow_bodies.closed_silently() == 64);
+  // The reader on 127.0.0.1 (exempt) was never refused or failed.
+  CHECK(reader.failed() == 0);
+  CHECK(reader.ok() >= 10);
+  // nginx logs each timed-out connection as a 408 from 127.0.0.2.
+  auto count_408 = [&] {
+    const std::string log = Slurp(access_log).substr(log_from);
+    int n = 0;
+    for (size_t at = 0; (at = log.find("127.0.0.2 ", at)) != std::string::npos;
+         ++at) {
+      const size_t eol = log.find('\n', at);
+      if (log.substr(at, eol - at).find("\" 408 ") != std::string::npos) ++n;
+    }
+    return n;
+  };
+  const auto log_deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (count_408() < 264 && std::chrono::steady_clock::now() < log_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  CHECK(count_408() == 264);
+}
+
+// The pids of the processes whose parent is `parent`.
+std::set<pid_t> ChildrenOf(pid_t parent) {
+  std::set<pid_t> out;
+  FILE* p = ::popen(("pgrep -P " + std::to_string(parent)).c_str(), "r");
+  REQUIRE(p != nullptr);
+  int pid = 0;
+  while (std::fscanf(p, "%d", &pid) == 1) out.insert(pid);
+  ::pclose(p);
+  return out;
+}
+
+TEST_CASE("security: /metrics stays loopback-only behind a trusted proxy") {
+  Stack& s = SecurityStack();
+  // README's reverse-proxy block, with 127.0.0.3 as the trusted proxy,
+  // then a graceful reload: wait until every old nginx worker is gone.
+  const std::string site = s.run_dir() + "/wiki-site.conf";
+  std::string conf = ReadFile(site);
+  const std::string anchor = "    server_name  _;\n";
+  REQUIRE(Contains(conf, anchor));
+  conf.replace(conf.find(anchor), anchor.size(),
+               anchor +
+                   "    set_real_ip_from  127.0.0.3;\n"
+                   "    real_ip_header    X-Forwarded-For;\n"
+                   "    real_ip_recursive on;\n");
+  { std::ofstream(site) << conf; }
+  const pid_t master =
+      static_cast<pid_t>(ToLong(Trim(ReadFile(s.run_dir() + "/nginx.pid"))));
+  REQUIRE(master > 0);
+  const std::set<pid_t> old_workers = ChildrenOf(master);
+  REQUIRE(::kill(master, SIGHUP) == 0);
+  const auto until =
+      std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (bool replaced = false; !replaced;) {
+    REQUIRE(std::chrono::steady_clock::now() < until);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const std::set<pid_t> now = ChildrenOf(master);
+    replaced = !now.empty();
+    for (pid_t p : now) replaced = replaced && old_workers.count(p) == 0;
+  }
+  auto metrics = [&](const std::string& from, const std::string& xff) {
+    return RawExchange(
+               s,
+               RawRequest(
+                   "GET", "/metrics",
+                   xff.empty() ? "" : "X-Forwarded-For: " + xff + "\r\n"),
+               from)
+        .status;
+  };
+  // The proxy appends the address it saw: a client's own "127.0.0.1"
+  // stays in front of it and is not believed.
+  CHECK(metrics("127.0.0.3", "203.0.113.9") == 403);
+  CHECK(metrics("127.0.0.3", "127.0.0.1, 203.0.113.9") == 403);
+  CHECK(metrics("127.0.0.3", "") == 403);  // the proxy host itself
+  // Anyone else's header is ignored.
+  CHECK(metrics("127.0.0.2", "127.0.0.1") == 403);
+  // The host's own scrapes still work, header or not.
+  CHECK(metrics("127.0.0.1", "") == 200);
+  CHECK(metrics("127.0.0.1", "203.0.113.9") == 200);
 }
 
 TEST_CASE("security: the stack stops clean") { CHECK(SecurityStack().Stop()); }
