@@ -68,10 +68,10 @@ class Handler {
   ArticleStore* const store_;
   Massager massager_;
   PageCache pages_;
-  FrontCache front_;  // after pages_ and massager_, which it uses
-  EdgeFanout edges_;  // refreshed after front_, before the ack
-  Editor editor_;     // its on_committed publishes to front_
-  MwApi api_;         // /w/api.php and /w/rest.php; writes through editor_
+  FrontCache front_;                // after pages_ and massager_, which it uses
+  EdgeFanout edges_;                // refreshed after front_, before the ack
+  Editor editor_;                   // its on_committed publishes to front_
+  MwApi api_;  // /w/api.php and /w/rest.php; writes through editor_
   const std::string article_path_;  // "/wiki/<title>"
 };
 

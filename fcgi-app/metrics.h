@@ -68,9 +68,9 @@ class Metrics {
 
  private:
   Metrics();
-  Shared* shared_ = nullptr;        // the mapping, or nullptr before Attach
+  Shared* shared_ = nullptr;  // the mapping, or nullptr before Attach
   WorkerTable* workers_ = nullptr;  // likewise, for the worker registry
-  Slot* slot_;                      // this process's slot (maybe a local one)
+  Slot* slot_;                // this process's slot (maybe a local one)
 };
 
 }  // namespace wiki
