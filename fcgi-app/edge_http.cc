@@ -151,6 +151,7 @@ EdgeAnswer ParseEdgeAnswer(std::string_view bytes) {
   for (size_t i = sp + 1; i < sp + 4; ++i) {
     const char d = status_line[i];
     if (d < '0' || d > '9') {
+      a.status = 0;
       a.error = "malformed status line";
       return a;
     }

@@ -91,6 +91,14 @@ Result<T*> MapShared(const std::string& path, uint64_t magic) {
   UniqueFd fd(raw);
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return ErrnoToStatus("stat " + path, errno);
+  // Another layout's file is left as it is, not even grown.
+  uint64_t existing = 0;
+  if (st.st_size >= static_cast<off_t>(sizeof(existing)) &&
+      ::pread(fd.get(), &existing, sizeof(existing), 0) ==
+          static_cast<ssize_t>(sizeof(existing)) &&
+      existing != 0 && existing != magic) {
+    return Status::Corruption(path + " is not a metrics file");
+  }
   if (static_cast<size_t>(st.st_size) < sizeof(T) &&
       ::ftruncate(fd.get(), sizeof(T)) != 0) {
     return ErrnoToStatus("ftruncate " + path, errno);
