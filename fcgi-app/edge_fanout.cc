@@ -174,12 +174,16 @@ void EdgeFanout::Round(bool refresh_first, const char* why) {
     ++failed;
     if (skipped[e]) continue;  // logged when it started
     edge.failing = true;
-    edge.skip_until_ms = SteadyMs() + kBackoffMs;
+    // Only an edge that costs time (no answer within the timeout) is
+    // skipped: a refused connection costs nothing to try again, and an edge
+    // that has just (re)started must not be skipped by the next edits.
+    const bool slow = failure[e] == "timed out";
+    if (slow) edge.skip_until_ms = SteadyMs() + kBackoffMs;
     std::fprintf(stderr,
                  "edge_fanout: refreshing %s to revision %llu (%s) failed: "
-                 "%s; skipped for %d ms\n",
+                 "%s%s\n",
                  edge.name.c_str(), static_cast<unsigned long long>(target),
-                 why, failure[e].c_str(), kBackoffMs);
+                 why, failure[e].c_str(), slow ? "; skipped for a second" : "");
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)

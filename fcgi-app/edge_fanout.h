@@ -26,10 +26,10 @@
 //
 // Failure: an edge that does not answer in time, or does not verify, fails
 // the round for that edge only: the edit stays acknowledged, the failure is
-// logged (stderr) and counted (/metrics), and the edge is skipped by this
-// process for a second (so edits do not each wait out a dead edge's
-// timeout); its entries expire within a second (edge-site.conf) and readers
-// there then get the origin's current revision.
+// logged (stderr) and counted (/metrics), and an edge that timed out is
+// skipped by this process for a second (so edits do not each wait out a
+// slow edge's timeout); its entries expire within a second (edge-site.conf)
+// and readers there then get the origin's current revision.
 //
 // Thread-safety: one EdgeFanout per process, shared by its threads;
 // AfterPublish is thread-safe. The store must outlive it.
@@ -67,7 +67,7 @@ inline constexpr EdgeRepresentation kEdgeRepresentations[] = {
 class EdgeFanout {
  public:
   static constexpr int kKeepMs = 1000;     // keeper period
-  static constexpr int kBackoffMs = 1000;  // a failed edge is skipped this long
+  static constexpr int kBackoffMs = 1000;  // a timed-out edge is skipped
   static constexpr int kAttempts = 3;      // refresh + verify, per round
 
   EdgeFanout(const Config& config, ArticleStore* store);
