@@ -54,7 +54,7 @@ FIB_TIME  := $(BUILD)/fib-time
 MAKE_HISTORY := $(BUILD)/make-history
 SLOWLORIS := $(BUILD)/slowloris-bench
 
-.PHONY: all deps run reload test test-crash test-asan bench bench-front bench-write bench-rollout bench-history bench-slowloris storm-compare format clean \
+.PHONY: all deps run reload test test-crash test-asan bench bench-front bench-edge bench-write bench-rollout bench-history bench-slowloris storm-compare format clean \
         fuzz fuzz-build fuzz-lib
 
 all: $(SERVER) $(UNIT) $(INTEG) $(STORM) $(PROBE) $(FIB_TIME) $(WRITE_SPEED) $(MAKE_HISTORY) $(SLOWLORIS)
@@ -143,6 +143,10 @@ bench-write: $(SERVER) $(WRITE_SPEED) | deps
 # The whole-stack crash storm, long version (make test runs 3 rounds).
 test-crash: $(SERVER) $(INTEG) | deps
 	WIKI_CRASH_ROUNDS=$${WIKI_CRASH_ROUNDS:-20} $(BUILD)/integration-tests -tc='Crash storm*'
+
+# Reads from an edge cache against the origin's front cache, edits landing.
+bench-edge: $(SERVER) | deps
+	@loadtest/bench-edge
 
 # The default stack (front cache) against static nginx, edits landing.
 bench-front: $(SERVER) $(PROBE) | deps

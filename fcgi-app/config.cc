@@ -100,6 +100,32 @@ int Handle(void* user, const char* section, const char* name,
     } else {
       return bad("unknown key");
     }
+  } else if (s == "edge") {
+    if (k == "caches") {
+      c.edge_caches.clear();
+      size_t at = 0;
+      while (at <= v.size()) {
+        size_t comma = v.find(',', at);
+        if (comma == std::string::npos) comma = v.size();
+        std::string item = v.substr(at, comma - at);
+        item.erase(0, item.find_first_not_of(" \t"));
+        item.erase(item.find_last_not_of(" \t") + 1);
+        const size_t colon = item.rfind(':');
+        long port = 0;
+        if (!item.empty() &&
+            (colon == std::string::npos || colon == 0 ||
+             !ParseInt(item.c_str() + colon + 1, 1, 65535, &port))) {
+          return bad("must be a comma-separated list of host:port");
+        }
+        if (!item.empty()) c.edge_caches.push_back(item);
+        at = comma + 1;
+      }
+    } else if (k == "timeout_ms") {
+      if (!ParseInt(value, 10, 10000, &n)) return bad("must be 10..10000");
+      c.edge_timeout_ms = static_cast<int>(n);
+    } else {
+      return bad("unknown key");
+    }
   } else {
     return bad("unknown section");
   }
@@ -166,6 +192,13 @@ Result<std::string> ConfigValue(const Config& c, std::string_view key) {
   if (key == "server.metrics_file") return c.metrics_file;
   if (key == "server.accel_redirect") return c.accel_redirect_prefix;
   if (key == "server.max_body_bytes") return to_string(c.max_body_bytes());
+  if (key == "edge.caches") {
+    std::string list;
+    for (const std::string& e : c.edge_caches)
+      list += (list.empty() ? "" : ",") + e;
+    return list;
+  }
+  if (key == "edge.timeout_ms") return to_string(c.edge_timeout_ms);
   return Status::NotFound("no setting " + std::string(key));
 }
 

@@ -4,6 +4,7 @@
 //   [massage]  mode = per-revision | per-request, fib_n
 //   [edit]     merge = word | line | off
 //   [server]   threads, shed_after_ms, metrics_file, accel_redirect
+//   [edge]     caches, timeout_ms
 //
 // A key given twice takes the last value, so a launcher can append
 // overrides to a copy of the file. Unknown sections or keys and
@@ -15,6 +16,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "status.h"
 
@@ -49,6 +51,12 @@ struct Config {
   // "<prefix>cache/page-....html" (reader page), and nginx sends the file
   // from data_dir with sendfile. "" = the app sends bodies itself.
   std::string accel_redirect_prefix;
+
+  // [edge] Edge caches (nginx/edge-site.conf) refreshed before an edit is
+  // acknowledged, as "host:port" (ini: comma-separated; default none: only
+  // the local front cache), and how long one refresh of all of them may take.
+  std::vector<std::string> edge_caches;
+  int edge_timeout_ms = 300;
 
   // Largest request body accepted: an article sent urlencoded can grow to
   // three times its size (%XX), plus room for the other fields.

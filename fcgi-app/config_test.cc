@@ -79,6 +79,26 @@ TEST_CASE("config: values and the last occurrence wins") {
   CHECK(c->metrics_file == "/m");
 }
 
+TEST_CASE("config: edge caches, comma-separated host:port") {
+  auto none = ParseConfig("");
+  REQUIRE(none.ok());
+  CHECK(none->edge_caches.empty());
+  CHECK(*ConfigValue(*none, "edge.caches") == "");
+  auto c = ParseConfig(
+      "[edge]\ncaches = 127.0.0.1:8081, edge2.example:80,[::1]:8082\n"
+      "timeout_ms = 150\n");
+  REQUIRE_MESSAGE(c.ok(), c.status().ToString());
+  CHECK(c->edge_caches == std::vector<std::string>{"127.0.0.1:8081",
+                                                   "edge2.example:80",
+                                                   "[::1]:8082"});
+  CHECK(c->edge_timeout_ms == 150);
+  CHECK(*ConfigValue(*c, "edge.caches") ==
+        "127.0.0.1:8081,edge2.example:80,[::1]:8082");
+  auto cleared = ParseConfig("[edge]\ncaches = a:1\ncaches =\n");
+  REQUIRE(cleared.ok());
+  CHECK(cleared->edge_caches.empty());
+}
+
 TEST_CASE("config: errors name the key") {
   struct Row {
     const char* ini;
@@ -95,6 +115,10 @@ TEST_CASE("config: errors name the key") {
       {"[article]\nmax_article_bytes = 10\n", "max_article_bytes"},
       {"[server]\nthreads = 0\n", "threads"},
       {"[server]\nthread = 4\n", "unknown key"},
+      {"[edge]\ncaches = nohost\n", "caches"},
+      {"[edge]\ncaches = a:1,b:0\n", "caches"},
+      {"[edge]\ncaches = :80\n", "caches"},
+      {"[edge]\ntimeout_ms = 5\n", "timeout_ms"},
       {"[nope]\nx = 1\n", "unknown section"},
       {"not an ini line\n", "1"},
   };

@@ -33,14 +33,18 @@ Handler::Handler(const Config& config, ArticleStore* store)
                                ? ""
                                : config.data_dir + "/cache"),
       front_(config, store, &pages_, &massager_),
+      edges_(config, store),
       editor_(config, store, &massager_),
       api_(config, store, &editor_),
       article_path_("/wiki/" + config.title) {
   // Before the acknowledgment: a read that starts after it must find the
-  // new revision in nginx's front cache.
-  editor_.set_on_committed(
-      [this](const RevisionMeta& committed) { front_.AfterCommit(committed); });
+  // new revision in nginx's front cache, and then at every edge cache.
+  editor_.set_on_committed([this](const RevisionMeta& committed) {
+    front_.AfterCommit(committed);
+    edges_.AfterPublish();
+  });
   front_.Start();
+  edges_.Start();
 }
 
 void Handler::Handle(const Request& req, Response* resp) {

@@ -30,6 +30,7 @@
 
 #include "article_store.h"
 #include "config.h"
+#include "edge_fanout.h"
 #include "edit.h"
 #include "form_parser.h"
 #include "front_cache.h"
@@ -69,6 +70,7 @@ class Handler {
   Massager massager_;
   PageCache pages_;
   FrontCache front_;                // after pages_ and massager_, which it uses
+  EdgeFanout edges_;                // refreshed after front_, before the ack
   Editor editor_;                   // its on_committed publishes to front_
   MwApi api_;  // /w/api.php and /w/rest.php; writes through editor_
   const std::string article_path_;  // "/wiki/<title>"

@@ -26,7 +26,7 @@ constexpr int kNumSlots = 256;
 // Names the layout of Shared: change it whenever Slot changes. Builds with
 // different layouts can run side by side during a rollout; each keeps its
 // counters in a file of its own (see Attach).
-constexpr uint64_t kMagic = 0x77696b696d657433ULL;  // "wikimet3"
+constexpr uint64_t kMagic = 0x77696b696d657434ULL;  // "wikimet4"
 
 const char* OutcomeName(int i) {
   static const char* kNames[] = {"clean",    "merged", "conflict", "stale",
@@ -54,6 +54,10 @@ struct Metrics::Slot {
   std::atomic<uint64_t> front_failures;
   std::atomic<uint64_t> front_publish_count;  // after commits
   std::atomic<uint64_t> front_publish_ns;
+  std::atomic<uint64_t> edge_ok;
+  std::atomic<uint64_t> edge_failed;
+  std::atomic<uint64_t> edge_round_count;  // after commits
+  std::atomic<uint64_t> edge_round_ns;
 };
 
 struct Metrics::Shared {
@@ -207,6 +211,17 @@ void Metrics::CountFrontPublish(bool ok, double seconds) {
                                     std::memory_order_relaxed);
 }
 
+void Metrics::CountEdgeRound(int ok, int failed, double seconds) {
+  slot_->edge_ok.fetch_add(static_cast<uint64_t>(ok),
+                           std::memory_order_relaxed);
+  slot_->edge_failed.fetch_add(static_cast<uint64_t>(failed),
+                               std::memory_order_relaxed);
+  if (seconds < 0) return;
+  slot_->edge_round_count.fetch_add(1, std::memory_order_relaxed);
+  slot_->edge_round_ns.fetch_add(static_cast<uint64_t>(seconds * 1e9),
+                                 std::memory_order_relaxed);
+}
+
 namespace {
 
 template <typename F>
@@ -301,6 +316,36 @@ std::string Metrics::Render(uint64_t current_revision) const {
       "# TYPE wiki_front_publish_seconds summary\n";
   out += std::string("wiki_front_publish_seconds_sum ") + line + "\n";
   out += "wiki_front_publish_seconds_count " + std::to_string(pc) + "\n";
+  out +=
+      "# HELP wiki_edge_refreshes_total Edge caches brought to the served "
+      "revision (ok) or not (failed: unreachable, slow, skipped after a "
+      "failure), per edge and round.\n"
+      "# TYPE wiki_edge_refreshes_total counter\n";
+  for (const auto& [label, total] :
+       {std::make_pair("ok", Sum(
+                                 slots, n, [](const Slot& s) -> const auto& {
+                                   return s.edge_ok;
+                                 })),
+        std::make_pair("failed",
+                       Sum(
+                           slots, n, [](const Slot& s) -> const auto& {
+                             return s.edge_failed;
+                           }))}) {
+    out += std::string("wiki_edge_refreshes_total{outcome=\"") + label +
+           "\"} " + std::to_string(total) + "\n";
+  }
+  uint64_t ec = Sum(
+      slots, n,
+      [](const Slot& s) -> const auto& { return s.edge_round_count; });
+  uint64_t ens = Sum(
+      slots, n, [](const Slot& s) -> const auto& { return s.edge_round_ns; });
+  std::snprintf(line, sizeof(line), "%.9f", static_cast<double>(ens) / 1e9);
+  out +=
+      "# HELP wiki_edge_refresh_seconds Time an edge round added to an "
+      "edit's acknowledgment.\n"
+      "# TYPE wiki_edge_refresh_seconds summary\n";
+  out += std::string("wiki_edge_refresh_seconds_sum ") + line + "\n";
+  out += "wiki_edge_refresh_seconds_count " + std::to_string(ec) + "\n";
   out +=
       "# HELP wiki_worker_build_info The build each live worker runs.\n"
       "# TYPE wiki_worker_build_info gauge\n";

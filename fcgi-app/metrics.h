@@ -49,6 +49,10 @@ class Metrics {
   // One front-cache publish (front_cache.h): failed or not, and the time
   // from its commit to `current` naming it (< 0: not after a commit).
   void CountFrontPublish(bool ok, double commit_to_publish_seconds);
+  // One edge fan-out round (edge_fanout.h): edges refreshed and verified,
+  // edges that failed (or were skipped after a failure), and the time it
+  // added to an acknowledgment (< 0: not after a commit, the keeper's).
+  void CountEdgeRound(int ok, int failed, double seconds);
 
   // Sum over all slots, as Prometheus text exposition format 0.0.4.
   // `current_revision` is reported as a gauge; every live worker as
