@@ -121,11 +121,13 @@ bench: $(SERVER) $(STORM) $(FIB_TIME) $(PROBE) $(WRITE_SPEED) $(SLOWLORIS) | dep
 	@loadtest/write-speed
 	@loadtest/rollout-bench
 	@loadtest/bench-slowloris
+	@loadtest/bench-edge
 
 # A reader's p50/p99 with and without 200 slow-header connections from
 # 127.0.0.2 (loadtest/bench-slowloris).
 bench-slowloris: $(SERVER) $(SLOWLORIS) | deps
 	@loadtest/bench-slowloris
+	@loadtest/bench-edge
 
 # A worker's RSS, start-up time and history-page latency with 10 and with
 # 1,000,000 revisions (loadtest/bench-history).
