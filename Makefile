@@ -127,7 +127,6 @@ bench: $(SERVER) $(STORM) $(FIB_TIME) $(PROBE) $(WRITE_SPEED) $(SLOWLORIS) | dep
 # 127.0.0.2 (loadtest/bench-slowloris).
 bench-slowloris: $(SERVER) $(SLOWLORIS) | deps
 	@loadtest/bench-slowloris
-	@loadtest/bench-edge
 
 # A worker's RSS, start-up time and history-page latency with 10 and with
 # 1,000,000 revisions (loadtest/bench-history).
