@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "front_pages.h"
 #include "coding.h"
+#include "front_pages.h"
 #include "http_client.h"
 #include "itest_util.h"
 #include "revision.h"
@@ -142,17 +142,37 @@ TEST_CASE("front cache: nginx answers reads with the app's representation") {
     }
   }
   // nginx and the app choose the same encoding (coding.h's rule).
-  for (const char* ae :
-       {"", "gzip", "GZIP", "x-gzip", "gzip;q=0", "gzip; q=0.000", "gzip;q=0.5",
-        "deflate, gzip", "br, gzip;q=0", "*", "*;q=0", "*;q=0, gzip",
-        "identity", "gzip;q=0, *", "deflate", "br", "BR", "br;q=0",
-        "br;q=0, gzip", "br; q=0.0, *", "gzip;q=1, br;q=0.1", "*;q=0, br",
-        "gzip, deflate, br, zstd", "brotli", "br;q=0, gzip;q=0, *"}) {
+  for (const char* ae : {"",
+                         "gzip",
+                         "GZIP",
+                         "x-gzip",
+                         "gzip;q=0",
+                         "gzip; q=0.000",
+                         "gzip;q=0.5",
+                         "deflate, gzip",
+                         "br, gzip;q=0",
+                         "*",
+                         "*;q=0",
+                         "*;q=0, gzip",
+                         "identity",
+                         "gzip;q=0, *",
+                         "deflate",
+                         "br",
+                         "BR",
+                         "br;q=0",
+                         "br;q=0, gzip",
+                         "br; q=0.0, *",
+                         "gzip;q=1, br;q=0.1",
+                         "*;q=0, br",
+                         "gzip, deflate, br, zstd",
+                         "brotli",
+                         "br;q=0, gzip;q=0, *"}) {
     CAPTURE(ae);
     const std::string expected = InfoOf(PreferredCoding(ae)).content_encoding;
     CHECK(Send(client, "GET", url, ae).Header("content-encoding") == expected);
-    CHECK(Send(client, "GET", url + "?" + oldid, ae)
-              .Header("content-encoding") == expected);
+    CHECK(
+        Send(client, "GET", url + "?" + oldid, ae).Header("content-encoding") ==
+        expected);
     CHECK(Send(client, "HEAD", url + "?action=raw", ae)
               .Header("content-encoding") == expected);
   }
@@ -290,12 +310,11 @@ TEST_CASE("front cache: no read after an acknowledgment sees an older one") {
     std::string last_etag;
     while (!done.load()) {
       const bool raw = rng() % 2;
-      const int coding = rng() % 3;  // identity, gzip, brotli
+      const int coding = rng() % 3;         // identity, gzip, brotli
       const int form = rng() % 3;           // GET, HEAD, conditional GET
       const uint64_t floor = acked.load();  // acknowledged before we start
       HttpResponse r = Send(client, form == 1 ? "HEAD" : "GET",
-                            url + (raw ? "?action=raw" : ""),
-                            kAccept[coding],
+                            url + (raw ? "?action=raw" : ""), kAccept[coding],
                             form == 2 ? last_etag : "");
       ++reads;
       if (r.status != 200 && r.status != 304) {
@@ -311,11 +330,10 @@ TEST_CASE("front cache: no read after an acknowledgment sees an older one") {
       }
       if (form == 2) last_etag.clear();
       const std::string ce = r.Header("content-encoding");
-      if (r.status == 200 &&
-          ce != InfoOf(coding == 2   ? Coding::kBrotli
-                       : coding == 1 ? Coding::kGzip
-                                     : Coding::kIdentity)
-                    .content_encoding) {
+      if (r.status == 200 && ce != InfoOf(coding == 2   ? Coding::kBrotli
+                                          : coding == 1 ? Coding::kGzip
+                                                        : Coding::kIdentity)
+                                       .content_encoding) {
         ++mismatches;
       }
       if (r.status == 200) ++encoded[coding];

@@ -36,11 +36,10 @@ HttpResponse Get(HttpClient& client, const std::string& url,
 // Bytes per representation of the reader page, printed for README's
 // "Capacity" (identity / gzip / brotli).
 void PrintSizes(HttpClient& client, const std::string& url) {
-  MESSAGE("page bytes: identity " << Get(client, url, "").body.size()
-                                  << ", gzip "
-                                  << Get(client, url, "gzip").body.size()
-                                  << ", brotli "
-                                  << Get(client, url, "br").body.size());
+  MESSAGE("page bytes: identity "
+          << Get(client, url, "").body.size() << ", gzip "
+          << Get(client, url, "gzip").body.size() << ", brotli "
+          << Get(client, url, "br").body.size());
 }
 
 void CheckGzipContract(Stack& s) {
