@@ -19,7 +19,7 @@ CXXFLAGS ?= -O2 -g
 # Always used, whatever CXXFLAGS says (make test-asan replaces CXXFLAGS).
 WIKI_CXXFLAGS := -std=c++17 -Wall -Wextra -Werror -MMD -MP
 CPPFLAGS += -Ifcgi-app -Iloadtest -Itests
-LIBS      = -lfcgi -linih -lgumbo -lgit2 -lz -lpthread
+LIBS      = -lfcgi -linih -lgumbo -lgit2 -lz -lbrotlienc -lbrotlidec -lpthread
 CURL_LIBS = -lcurl
 
 BUILD    := build
@@ -29,12 +29,14 @@ export PORT
 APP_SRCS  := $(filter-out fcgi-app/main.cc fcgi-app/%_test.cc,$(wildcard fcgi-app/*.cc))
 UNIT_SRCS := $(wildcard fcgi-app/*_test.cc) $(wildcard loadtest/*_test.cc) \
              tests/doctest_main.cc tests/test_util.cc \
-             loadtest/storm.cc loadtest/http_client.cc loadtest/history_gen.cc
+             loadtest/storm.cc loadtest/http_client.cc loadtest/history_gen.cc \
+             loadtest/open_loop.cc
 INTEG_SRCS:= $(wildcard tests/*_itest.cc) tests/doctest_main.cc tests/stack.cc \
              tests/test_util.cc tests/itest_util.cc \
              loadtest/http_client.cc loadtest/storm.cc loadtest/slow_clients.cc
 STORM_SRCS:= loadtest/editor_storm.cc loadtest/storm.cc loadtest/http_client.cc
 PROBE_SRCS:= loadtest/front_probe.cc loadtest/http_client.cc
+OPEN_LOOP_SRCS := loadtest/open_loop_main.cc loadtest/open_loop.cc
 FIB_SRCS  := loadtest/fib_time.cc
 WRITE_SPEED_SRCS := loadtest/write_speed.cc loadtest/http_client.cc
 MAKE_HISTORY_SRCS := loadtest/make_history.cc loadtest/history_gen.cc
@@ -50,14 +52,15 @@ INTEG     := $(BUILD)/integration-tests
 STORM     := $(BUILD)/editor-storm
 WRITE_SPEED := $(BUILD)/write-speed
 PROBE     := $(BUILD)/front-probe
+OPEN_LOOP := $(BUILD)/open-loop
 FIB_TIME  := $(BUILD)/fib-time
 MAKE_HISTORY := $(BUILD)/make-history
 SLOWLORIS := $(BUILD)/slowloris-bench
 
-.PHONY: all deps run reload test test-crash test-asan bench bench-front bench-edge bench-write bench-rollout bench-history bench-slowloris storm-compare format clean \
+.PHONY: all deps run reload test test-crash test-asan bench bench-front bench-open bench-edge bench-write bench-rollout bench-history bench-slowloris storm-compare format clean \
         fuzz fuzz-build fuzz-lib
 
-all: $(SERVER) $(UNIT) $(INTEG) $(STORM) $(PROBE) $(FIB_TIME) $(WRITE_SPEED) $(MAKE_HISTORY) $(SLOWLORIS)
+all: $(SERVER) $(UNIT) $(INTEG) $(STORM) $(PROBE) $(OPEN_LOOP) $(FIB_TIME) $(WRITE_SPEED) $(MAKE_HISTORY) $(SLOWLORIS)
 
 # Installs missing packages. An order-only prerequisite of every object, so
 # that no compiler starts (in any -j order) before the headers are there.
@@ -96,6 +99,10 @@ $(SLOWLORIS): $(call obj,$(SLOWLORIS_SRCS)) $(APP_LIB)
 $(PROBE): $(call obj,$(PROBE_SRCS)) $(APP_LIB)
 	$(CXX) $(CXXFLAGS) $^ $(LIBS) $(CURL_LIBS) -o $@
 
+# The open-loop load generator (loadtest/open_loop_main.cc).
+$(OPEN_LOOP): $(call obj,$(OPEN_LOOP_SRCS))
+	$(CXX) $(CXXFLAGS) $^ -o $@
+
 # The massaging step timed alone (make bench).
 $(FIB_TIME): $(call obj,$(FIB_SRCS)) $(APP_LIB)
 	$(CXX) $(CXXFLAGS) $^ $(LIBS) -o $@
@@ -115,7 +122,7 @@ reload: $(SERVER) | deps
 test: $(SERVER) $(UNIT) $(INTEG) fuzz-build | deps
 	@tests/run-all
 
-bench: $(SERVER) $(STORM) $(FIB_TIME) $(PROBE) $(WRITE_SPEED) $(SLOWLORIS) | deps
+bench: $(SERVER) $(STORM) $(FIB_TIME) $(PROBE) $(OPEN_LOOP) $(WRITE_SPEED) $(SLOWLORIS) | deps
 	@loadtest/bench
 	@loadtest/bench-front
 	@loadtest/write-speed
@@ -150,8 +157,14 @@ bench-edge: $(SERVER) | deps
 	@loadtest/bench-edge
 
 # The default stack (front cache) against static nginx, edits landing.
-bench-front: $(SERVER) $(PROBE) | deps
+bench-front: $(SERVER) $(PROBE) $(OPEN_LOOP) | deps
 	@loadtest/bench-front
+
+# Only bench-front's open-loop run: OPEN_RATE (20000) req/s offered for
+# OPEN_SECONDS (30) to the default stack, edits landing; latency from each
+# request's intended send time.
+bench-open: $(SERVER) $(PROBE) $(OPEN_LOOP) | deps
+	@BENCH_OPEN_ONLY=1 loadtest/bench-front
 
 # The integration tests against a server built with AddressSanitizer and
 # UBSan (the workers' reports land in each stack's fcgi-error.log; a worker

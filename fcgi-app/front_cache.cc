@@ -81,16 +81,22 @@ void FrontCache::Publish(const char* why, bool after_commit) {
     auto fib = massager_->ForRead((*rev)->meta, 0);
     if (!fib) return Status::IOError("no massaged value");
     auto page = pages_->Current(*rev);
-    if (!page->html.bytes || !page->html_gz.bytes || !page->raw_gz.bytes) {
-      return Status::IOError("a representation could not be built");
-    }
     FrontPages::Snapshot snap;
     snap.meta = (*rev)->meta;
     snap.fib = *fib;
-    snap.page = *page->html.bytes;
-    snap.page_gz = *page->html_gz.bytes;
-    snap.raw = (*rev)->text;
-    snap.raw_gz = *page->raw_gz.bytes;
+    for (size_t i = 0; i < FrontPages::kFileCount; ++i) {
+      const FrontPages::File& f = FrontPages::kFiles[i];
+      if (f.raw && f.coding == Coding::kIdentity) {
+        snap.files[i] = (*rev)->text;
+        continue;
+      }
+      const PageCache::Body* body =
+          page == nullptr ? nullptr : page->Find(f.raw, f.coding);
+      if (body == nullptr) {
+        return Status::IOError("a representation could not be built");
+      }
+      snap.files[i] = *body->bytes;
+    }
     snap.keep = std::make_shared<
         std::pair<RevisionPtr, std::shared_ptr<const PageCache::Page>>>(*rev,
                                                                         page);

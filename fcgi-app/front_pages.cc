@@ -107,23 +107,17 @@ Status FrontPages::WriteRevisionDir(const std::string& name,
   if (::mkdir(tmp.c_str(), 0755) != 0) {
     return ErrnoToStatus("mkdir " + tmp, errno);
   }
-  const struct {
-    const char* file;
-    std::string_view bytes;
-  } files[] = {{"p", snap.page},
-               {"p-gz", snap.page_gz},
-               {"r", snap.raw},
-               {"r-gz", snap.raw_gz}};
   // Last-Modified (nginx takes it from the mtime): the commit time, as the
   // app sends it.
   struct timespec times[2];
   times[0].tv_sec = times[1].tv_sec = snap.meta.time_ms / 1000;
   times[0].tv_nsec = times[1].tv_nsec = (snap.meta.time_ms % 1000) * 1000000;
   Status s;
-  for (const auto& f : files) {
-    s = WriteFileAtomically(tmp, f.file, f.bytes, Durability::kVisibleOnly);
+  for (size_t i = 0; i < kFileCount; ++i) {
+    s = WriteFileAtomically(tmp, kFiles[i].name, snap.files[i],
+                            Durability::kVisibleOnly);
     if (!s.ok()) break;
-    const std::string path = tmp + "/" + f.file;
+    const std::string path = tmp + "/" + kFiles[i].name;
     if (::utimensat(AT_FDCWD, path.c_str(), times, 0) != 0) {
       s = ErrnoToStatus("utimensat " + path, errno);
       break;
@@ -172,12 +166,10 @@ Status FrontPages::Sync(const Source& source, std::string* published) {
   // Sizes are checked too: the files are not fsynced, so a crash can leave
   // them short (data=ordered ext4 writes a new file's data before its size).
   bool complete = true;
-  for (const auto& f : {std::make_pair("p", snap->page.size()),
-                        std::make_pair("p-gz", snap->page_gz.size()),
-                        std::make_pair("r", snap->raw.size()),
-                        std::make_pair("r-gz", snap->raw_gz.size())}) {
-    complete = complete && ::stat((path + "/" + f.first).c_str(), &st) == 0 &&
-               static_cast<size_t>(st.st_size) == f.second;
+  for (size_t i = 0; i < kFileCount; ++i) {
+    complete = complete &&
+               ::stat((path + "/" + kFiles[i].name).c_str(), &st) == 0 &&
+               static_cast<size_t>(st.st_size) == snap->files[i].size();
   }
   if (complete && CurrentName() == name) return Status::OK();
   Status s;

@@ -2,9 +2,10 @@
 // files that nginx sends without asking the app (the front cache).
 //
 // Layout, under <data_dir>/pages/:
-//   <id>-<hash16>-<fib>/p, p-gz, r, r-gz   one revision's page and raw
-//                                          bytes, identity and gzip;
-//                                          immutable once renamed into place
+//   <id>-<hash16>-<fib>/p, p-gz, p-br,     one revision's page and raw
+//                       r, r-gz, r-br      bytes, identity, gzip and brotli
+//                                          (kFiles); immutable once renamed
+//                                          into place
 //   current -> <id>-<hash16>-<fib>         symlink: what nginx serves
 //   off/                                   empty; current -> off sends every
 //                                          read to the app
@@ -12,8 +13,9 @@
 //
 // The directory name carries everything nginx must put in the headers that
 // is not in the file (nginx/wiki-site.conf): X-Revision, the strong ETags
-// ("p<id>-<hash16>", "r<id>-<hash16>", plus "-gz"), X-Fibonacci; the files'
-// mtime is the revision's commit time (Last-Modified).
+// ("p<id>-<hash16>", "r<id>-<hash16>", plus "-gz" or "-br": the file's
+// name after its first letter), X-Fibonacci; the files' mtime is the
+// revision's commit time (Last-Modified).
 //
 // Why this is never stale after an acknowledgment: Sync builds the new
 // directory completely, then swaps `current` with rename(2) (atomic) and only
@@ -32,12 +34,15 @@
 #ifndef WIKI_FRONT_PAGES_H_
 #define WIKI_FRONT_PAGES_H_
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "coding.h"
 #include "revision.h"
 #include "status.h"
 
@@ -57,11 +62,29 @@ class FrontPages {
   // Creates the directory, off/ and, if missing, current -> off.
   Status Init();
 
-  // One revision as it is to be published. `keep` owns the bytes.
+  // Every representation published per revision: one file each in the
+  // revision's directory, named "p" (reader page) or "r" (raw article) plus
+  // the coding's suffix. nginx/wiki-site.conf serves exactly these; the URL
+  // of each is /wiki/<title>[?action=raw] with an Accept-Encoding that
+  // selects `coding`.
+  struct File {
+    const char* name;
+    bool raw;
+    Coding coding;
+  };
+  static constexpr File kFiles[] = {
+      {"p", false, Coding::kIdentity},  {"p-gz", false, Coding::kGzip},
+      {"p-br", false, Coding::kBrotli}, {"r", true, Coding::kIdentity},
+      {"r-gz", true, Coding::kGzip},    {"r-br", true, Coding::kBrotli},
+  };
+  static constexpr size_t kFileCount = sizeof(kFiles) / sizeof(kFiles[0]);
+
+  // One revision as it is to be published: `files[i]` holds the bytes of
+  // kFiles[i]. `keep` owns the bytes.
   struct Snapshot {
     RevisionMeta meta;
     uint64_t fib = 0;  // the massaged value (X-Fibonacci)
-    std::string_view page, page_gz, raw, raw_gz;
+    std::array<std::string_view, kFileCount> files;
     std::shared_ptr<const void> keep;
   };
   // Returns the store's current revision. Called with the publishers' lock

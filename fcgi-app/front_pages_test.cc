@@ -38,16 +38,15 @@ RevisionMeta Meta(uint64_t id, uint64_t hash) {
 FrontPages::Source SourceOf(const uint64_t* id) {
   return [id]() -> Result<FrontPages::Snapshot> {
     auto texts = std::make_shared<std::vector<std::string>>();
-    for (const char* k : {"page", "pagegz", "raw", "rawgz"}) {
+    for (const char* k :
+         {"page", "pagegz", "pagebr", "raw", "rawgz", "rawbr"}) {
       texts->push_back(std::string(k) + " of " + std::to_string(*id));
     }
     FrontPages::Snapshot s;
     s.meta = Meta(*id, 0xabc0 + *id);
     s.fib = 55;
-    s.page = (*texts)[0];
-    s.page_gz = (*texts)[1];
-    s.raw = (*texts)[2];
-    s.raw_gz = (*texts)[3];
+    for (size_t i = 0; i < FrontPages::kFileCount; ++i)
+      s.files[i] = (*texts)[i];
     s.keep = texts;
     return s;
   };
@@ -83,6 +82,8 @@ TEST_CASE("FrontPages: Init, Sync, Disable") {
   CHECK(Slurp(dir + "/p-gz") == "pagegz of 3");
   CHECK(Slurp(dir + "/r") == "raw of 3");
   CHECK(Slurp(dir + "/r-gz") == "rawgz of 3");
+  CHECK(Slurp(dir + "/p-br") == "pagebr of 3");
+  CHECK(Slurp(dir + "/r-br") == "rawbr of 3");
   struct stat st;
   REQUIRE(::stat((dir + "/r").c_str(), &st) == 0);
   CHECK(st.st_mtime == Meta(3, 0).time_ms / 1000);  // Last-Modified
@@ -98,9 +99,13 @@ TEST_CASE("FrontPages: Init, Sync, Disable") {
   Spit(tmp / ("pages/" + name + "/p-gz"), "pagegz");
   REQUIRE(front.Sync(SourceOf(&id)).ok());
   CHECK(Slurp(dir + "/p-gz") == "pagegz of 3");
+  // ... the brotli file missing too.
+  REQUIRE(::unlink((tmp / ("pages/" + name + "/r-br")).c_str()) == 0);
+  REQUIRE(front.Sync(SourceOf(&id)).ok());
+  CHECK(Slurp(dir + "/r-br") == "rawbr of 3");
   // The directory deleted under the link: written again.
-  for (const char* f : {"p", "p-gz", "r", "r-gz"}) {
-    REQUIRE(::unlink((tmp / ("pages/" + name + "/" + f)).c_str()) == 0);
+  for (const FrontPages::File& f : FrontPages::kFiles) {
+    REQUIRE(::unlink((tmp / ("pages/" + name + "/" + f.name)).c_str()) == 0);
   }
   REQUIRE(::rmdir((tmp / ("pages/" + name)).c_str()) == 0);
   REQUIRE(front.Sync(SourceOf(&id)).ok());
@@ -202,6 +207,9 @@ TEST_CASE("FrontCache: publishes at start and after each commit") {
   CHECK(Slurp(tmp / "pages/current/p").find("<p>one</p>") != std::string::npos);
   CHECK(testing::Gunzip(Slurp(tmp / "pages/current/r-gz")) == "<p>one</p>\n");
   CHECK(testing::Gunzip(Slurp(tmp / "pages/current/p-gz")) ==
+        Slurp(tmp / "pages/current/p"));
+  CHECK(testing::Unbrotli(Slurp(tmp / "pages/current/r-br")) == "<p>one</p>\n");
+  CHECK(testing::Unbrotli(Slurp(tmp / "pages/current/p-br")) ==
         Slurp(tmp / "pages/current/p"));
 
   auto committed =

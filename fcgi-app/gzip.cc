@@ -2,10 +2,7 @@
 
 #include <zlib.h>
 
-#include <cctype>
-#include <cstdlib>
-
-#include "http.h"
+#include "coding.h"
 
 namespace wiki {
 
@@ -32,38 +29,8 @@ Result<std::string> GzipCompress(std::string_view data) {
   return out;
 }
 
-namespace {
-
-// q of one list element ("gzip;q=0.5" -> 0.5); 1 when absent.
-double Quality(std::string_view params) {
-  size_t at = params.find("q=");
-  if (at == std::string_view::npos) return 1.0;
-  std::string q(TrimOws(params.substr(at + 2)));
-  return std::strtod(q.c_str(), nullptr);
-}
-
-}  // namespace
-
 bool AcceptsGzip(std::string_view header) {
-  double gzip_q = -1, star_q = -1;
-  while (!header.empty()) {
-    size_t comma = header.find(',');
-    std::string_view item = header.substr(0, comma);
-    header = comma == std::string_view::npos ? std::string_view()
-                                             : header.substr(comma + 1);
-    size_t semi = item.find(';');
-    std::string_view coding = TrimOws(item.substr(0, semi));
-    double q =
-        semi == std::string_view::npos ? 1.0 : Quality(item.substr(semi + 1));
-    if (EqualsIgnoreCase(coding, "gzip") ||
-        EqualsIgnoreCase(coding, "x-gzip")) {
-      gzip_q = q;
-    } else if (coding == "*") {
-      star_q = q;
-    }
-  }
-  if (gzip_q >= 0) return gzip_q > 0;
-  return star_q > 0;
+  return AcceptsCoding(header, Coding::kGzip);
 }
 
 }  // namespace wiki

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "coding.h"
 #include "diff_view.h"
 #include "fault.h"
 #include "gzip.h"
@@ -153,8 +154,8 @@ void Handler::ReadArticle(const Request& req, const RevisionPtr& rev,
   const std::optional<uint64_t> fib =
       massager_.ForRead(rev->meta, req.deadline_ms);
   if (!fib) return Shed(resp);
-  const Representation rep = ChooseRepresentation(
-      &pages_, rev, current_id, raw, AcceptsGzip(req.accept_encoding));
+  const Representation rep =
+      ChooseRepresentation(&pages_, rev, current_id, raw, req.accept_encoding);
   resp->status = 200;
   resp->AddHeader("Content-Type", "text/html; charset=utf-8");
   resp->AddHeader("ETag", rep.etag);
@@ -165,7 +166,8 @@ void Handler::ReadArticle(const Request& req, const RevisionPtr& rev,
   // ETag makes revalidation a cheap 304.
   resp->AddHeader("Cache-Control", "no-cache");
   resp->AddHeader("Vary", "Accept-Encoding");
-  if (rep.gzipped) resp->AddHeader("Content-Encoding", "gzip");
+  if (rep.coding != Coding::kIdentity)
+    resp->AddHeader("Content-Encoding", InfoOf(rep.coding).content_encoding);
   SecurityHeaders(resp);
   if (!req.if_none_match.empty() &&
       IfNoneMatchMatches(req.if_none_match, rep.etag)) {

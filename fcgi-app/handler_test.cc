@@ -40,6 +40,7 @@ const std::string kNew = kRev2 + "<p>new</p>\n";
 //   @raw @page      revision 2's (current) raw / page ETag
 //   @raw1 @page1    revision 1's
 //   @raw-gz @page-gz  the gzipped representations' tags of revision 2
+//   @raw-br @page-br  the brotli representations' tags of revision 2
 
 struct Fixture {
   explicit Fixture(const std::string& accel_prefix) : dir("handler-test") {
@@ -75,6 +76,9 @@ struct Fixture {
 
   std::string Resolve(const std::string& v) {
     auto gz = [](std::string tag) { return tag.insert(tag.size() - 1, "-gz"); };
+    auto br = [](std::string tag) { return tag.insert(tag.size() - 1, "-br"); };
+    if (v == "@raw-br") return br(Rev(2)->meta.RawETag());
+    if (v == "@page-br") return br(Rev(2)->meta.PageETag());
     if (v == "@raw") return Rev(2)->meta.RawETag();
     if (v == "@page") return Rev(2)->meta.PageETag();
     if (v == "@raw1") return Rev(1)->meta.RawETag();
@@ -247,6 +251,24 @@ std::vector<Row> ReadRows() {
        Read({{"ETag", "@page1"}})},
       {"If-None-Match: gzip tag", "GET", "", "",
        In{"", "", "@page-gz", "", "gzip"}, "", 304, {}, "", true},
+      // brotli: preferred over gzip, own tag, q=0 respected.
+      {"br page (browser header)", "GET", "", "",
+       Header(&In::accept_encoding, "gzip, deflate, br"), "", 200,
+       Read({{"ETag", "@page-br"}, {"Content-Encoding", "br"}})},
+      {"br raw, even with a higher q for gzip", "GET", "", "action=raw",
+       Header(&In::accept_encoding, "br;q=0.5, gzip"), "", 200,
+       Read({{"ETag", "@raw-br"}, {"Content-Encoding", "br"}})},
+      {"br refused (q=0): gzip", "GET", "", "",
+       Header(&In::accept_encoding, "br;q=0, gzip"), "", 200,
+       Read({{"ETag", "@page-gz"}, {"Content-Encoding", "gzip"}})},
+      {"br not for old revisions", "GET", "", "oldid=1",
+       Header(&In::accept_encoding, "br"), "", 200,
+       Read({{"ETag", "@page1"}})},
+      {"If-None-Match: br tag", "HEAD", "", "action=raw",
+       In{"", "", "@raw-br", "", "br"}, "", 304, {}, "", true},
+      {"If-None-Match: br tag, gzip client", "GET", "", "action=raw",
+       In{"", "", "@raw-br", "", "gzip"}, "", 200,
+       Read({{"ETag", "@raw-gz"}, {"Content-Encoding", "gzip"}})},
       // Bad reads.
       {"oldid=0", "GET", "", "oldid=0", {}, "", 404, {{"X-Revision", ""}}},
       {"unknown oldid", "GET", "", "oldid=3", {}, "", 404, {}},
@@ -451,8 +473,8 @@ void Check(const Row& row, const std::string& accel_prefix = "") {
   std::string if_match = f.Resolve(in.if_match);
   std::string if_none_match = in.if_none_match;
   // Placeholders inside a list ("\"x\", @raw").
-  for (const char* p :
-       {"W/@page", "@page-gz", "@page1", "@page", "@raw1", "@raw"}) {
+  for (const char* p : {"W/@page", "@page-gz", "@page-br", "@raw-br", "@page1",
+                        "@page", "@raw1", "@raw"}) {
     size_t at = if_none_match.find(p);
     if (at != std::string::npos)
       if_none_match.replace(at, std::string(p).size(), f.Resolve(p));
@@ -665,6 +687,14 @@ TEST_CASE("handler: with accel_redirect, nginx sends the article files") {
        Header(&In::accept_encoding, "gzip"), "", 200,
        Read({{"X-Accel-Redirect", "/_wiki/cache/rawgz-2-*"},
              {"Content-Encoding", "gzip"}})},
+      {"brotli page", "GET", "", "", Header(&In::accept_encoding, "gzip, br"),
+       "", 200,
+       Read({{"X-Accel-Redirect", "/_wiki/cache/pagebr-2-*"},
+             {"Content-Encoding", "br"}})},
+      {"brotli raw", "GET", "", "action=raw",
+       Header(&In::accept_encoding, "br"), "", 200,
+       Read({{"X-Accel-Redirect", "/_wiki/cache/rawbr-2-*"},
+             {"Content-Encoding", "br"}})},
       {"old page: rendered by the app",
        "GET",
        "",

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "brotli.h"
 #include "fs_posix.h"
 #include "gzip.h"
 #include "metrics.h"
@@ -36,12 +37,14 @@ PageCache::Body PageCache::MakeBody(const Revision& rev, const char* kind,
   body.bytes = std::move(bytes);
   if (cache_dir_.empty() || !body.bytes) return body;
   const std::string_view k(kind);
-  const bool gz = k.size() > 2 && k.substr(k.size() - 2) == "gz";
+  const std::string_view tail = k.size() > 2 ? k.substr(k.size() - 2) : "";
   char name[80];
   std::snprintf(name, sizeof(name), "%s-%llu-%016llx%s", kind,
                 static_cast<unsigned long long>(rev.meta.id),
                 static_cast<unsigned long long>(rev.meta.hash),
-                gz ? ".html.gz" : ".html");
+                tail == "gz"   ? ".html.gz"
+                : tail == "br" ? ".html.br"
+                               : ".html");
   Status s = WriteFileAtomically(cache_dir_, name, *body.bytes,
                                  Durability::kVisibleOnly);
   if (!s.ok()) {
@@ -75,7 +78,29 @@ std::shared_ptr<const std::string> Gzipped(const std::string& data) {
   return std::make_shared<const std::string>(std::move(*gz));
 }
 
+std::shared_ptr<const std::string> Brotli(const std::string& data) {
+  auto br = BrotliCompress(data);
+  if (!br.ok()) return nullptr;
+  return std::make_shared<const std::string>(std::move(*br));
+}
+
 }  // namespace
+
+const PageCache::Body* PageCache::Page::Find(bool raw, Coding coding) const {
+  const Body* body = nullptr;
+  switch (coding) {
+    case Coding::kIdentity:
+      body = raw ? nullptr : &html;
+      break;
+    case Coding::kGzip:
+      body = raw ? &raw_gz : &html_gz;
+      break;
+    case Coding::kBrotli:
+      body = raw ? &raw_br : &html_br;
+      break;
+  }
+  return body != nullptr && body->bytes ? body : nullptr;
+}
 
 std::shared_ptr<const PageCache::Page> PageCache::Current(
     const RevisionPtr& rev) {
@@ -102,6 +127,8 @@ std::shared_ptr<const PageCache::Page> PageCache::Current(
   page->html = MakeBody(*rev, "page", html);
   page->html_gz = MakeBody(*rev, "pagegz", Gzipped(*html));
   page->raw_gz = MakeBody(*rev, "rawgz", Gzipped(rev->text));
+  page->html_br = MakeBody(*rev, "pagebr", Brotli(*html));
+  page->raw_br = MakeBody(*rev, "rawbr", Brotli(rev->text));
   if (!cache_dir_.empty()) Prune(rev->meta.id);
   // Only the holder of build_mu_ installs, and the check above saw nothing
   // newer: this is the newest revision built so far.

@@ -1,7 +1,8 @@
 // page_cache: the parser cache. Rendered reader pages, once per revision.
 //
 // The reader page of the current revision is rendered the first time a
-// worker needs it (and gzipped, as is the raw article) and then shared by
+// worker needs it (and compressed with gzip and brotli, as is the raw
+// article) and then shared by
 // every read of that revision: in memory (for the app to send itself) and,
 // when a cache directory is configured, as immutable files that nginx sends
 // with sendfile(2) after the app answers with X-Accel-Redirect. Files are
@@ -19,6 +20,7 @@
 #include <mutex>
 #include <string>
 
+#include "coding.h"
 #include "revision.h"
 
 namespace wiki {
@@ -40,6 +42,12 @@ class PageCache {
     Body html_gz;  // the reader page, gzipped (bytes null if that failed)
     Body raw_gz;   // the raw article, gzipped (the plain raw bytes live in
                    // revisions/<id>.html)
+    Body html_br;  // the reader page, brotli (bytes null if that failed)
+    Body raw_br;   // the raw article, brotli
+
+    // The body of the page or raw article in `coding`; null for the raw
+    // identity bytes (not kept here) and for a compression that failed.
+    const Body* Find(bool raw, Coding coding) const;
   };
 
   // The representations of `rev`, the current revision; shared, never

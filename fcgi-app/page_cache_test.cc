@@ -45,6 +45,14 @@ TEST_CASE("page_cache: one rendering per revision, shared, gzipped once") {
   REQUIRE(a.raw_gz.bytes.get() != nullptr);
   CHECK(testing::Gunzip(*a.html_gz.bytes) == *a.html.bytes);
   CHECK(testing::Gunzip(*a.raw_gz.bytes) == r1->text);
+  REQUIRE(a.html_br.bytes.get() != nullptr);
+  REQUIRE(a.raw_br.bytes.get() != nullptr);
+  CHECK((a.html_br.bytes.get() == b.html_br.bytes.get()));
+  CHECK(testing::Unbrotli(*a.html_br.bytes) == *a.html.bytes);
+  CHECK(testing::Unbrotli(*a.raw_br.bytes) == r1->text);
+  CHECK(a.Find(false, Coding::kBrotli) == &a.html_br);
+  CHECK(a.Find(true, Coding::kGzip) == &a.raw_gz);
+  CHECK(a.Find(true, Coding::kIdentity) == nullptr);  // revisions/<id>.html
   auto c = *cache.Current(MakeRevision(2, "<p>two</p>"));
   CHECK((c.html.bytes.get() != a.html.bytes.get()));
   CHECK(c.html.bytes->find("<p>two</p>") != std::string::npos);
@@ -66,6 +74,10 @@ TEST_CASE("page_cache: files for nginx, named by revision and hash, pruned") {
   CHECK(p1.html.file_name.rfind("page-1-", 0) == 0);
   CHECK(p1.html_gz.file_name.rfind("pagegz-1-", 0) == 0);
   CHECK(p1.raw_gz.file_name.rfind("rawgz-1-", 0) == 0);
+  CHECK(p1.html_br.file_name.rfind("pagebr-1-", 0) == 0);
+  CHECK(p1.raw_br.file_name.rfind("rawbr-1-", 0) == 0);
+  CHECK(testing::Slurp(cache_dir + "/" + p1.raw_br.file_name) ==
+        *p1.raw_br.bytes);
   CHECK(testing::Slurp(cache_dir + "/" + p1.html.file_name) == *p1.html.bytes);
   CHECK(testing::Slurp(cache_dir + "/" + p1.raw_gz.file_name) ==
         *p1.raw_gz.bytes);
@@ -84,7 +96,7 @@ TEST_CASE("page_cache: files for nginx, named by revision and hash, pruned") {
   CHECK_FALSE(testing::Exists(cache_dir + "/" + p1.raw_gz.file_name));
   CHECK(testing::Exists(cache_dir + "/" + last_name));
   CHECK(testing::Names(cache_dir).size() ==
-        3 * (PageCache::kKeepRevisions + 1));
+        5 * (PageCache::kKeepRevisions + 1));
 }
 
 }  // namespace

@@ -4,25 +4,28 @@ namespace wiki {
 
 Representation ChooseRepresentation(PageCache* pages, const RevisionPtr& rev,
                                     uint64_t current_id, bool raw,
-                                    bool accepts_gzip) {
+                                    std::string_view accept_encoding) {
   Representation rep;
   rep.rev = rev;
   rep.raw = raw;
-  if (rev->meta.id == current_id && (!raw || accepts_gzip)) {
+  const Coding wanted = PreferredCoding(accept_encoding);
+  if (rev->meta.id == current_id && (!raw || wanted != Coding::kIdentity)) {
     // Null if `rev` was superseded meanwhile: then it is sent like an old
     // revision.
     rep.page = pages->Current(rev);
   }
   if (rep.page != nullptr) {
-    if (accepts_gzip) {
-      const PageCache::Body& gz = raw ? rep.page->raw_gz : rep.page->html_gz;
-      if (gz.bytes) rep.body = &gz;  // null if compressing failed
+    for (const CodingInfo& c : kCodings) {
+      if (!AcceptsCoding(accept_encoding, c.coding)) continue;
+      rep.body = rep.page->Find(raw, c.coding);
+      if (rep.body != nullptr || c.coding == Coding::kIdentity) {
+        rep.coding = c.coding;
+        break;
+      }
     }
-    if (rep.body == nullptr && !raw) rep.body = &rep.page->html;
   }
-  rep.gzipped = rep.body != nullptr && rep.body != &rep.page->html;
   rep.etag = raw ? rev->meta.RawETag() : rev->meta.PageETag();
-  if (rep.gzipped) rep.etag.insert(rep.etag.size() - 1, "-gz");
+  rep.etag.insert(rep.etag.size() - 1, InfoOf(rep.coding).suffix);
   return rep;
 }
 

@@ -111,6 +111,8 @@ void Writer(int w, const std::string& url, double rate, Clock::time_point end,
                   {"GET", "", "", false},
                   {"GET", "", "gzip", false},
                   {"GET", "?action=raw", "gzip", false},
+                  {"GET", "", "gzip, deflate, br", false},
+                  {"GET", "?action=raw", "br", false},
                   {"HEAD", "", "", false},
                   {"GET", "", "", true}};
     std::string page_etag;

@@ -1,5 +1,6 @@
 #include "test_util.h"
 
+#include <brotli/decode.h>
 #include <doctest/doctest.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -93,6 +94,17 @@ std::string Gunzip(const std::string& gz) {
   out.resize(out.size() - zs.avail_out);
   inflateEnd(&zs);
   CHECK(rc == Z_STREAM_END);
+  return out;
+}
+
+std::string Unbrotli(const std::string& br) {
+  std::string out(8 << 20, '\0');
+  size_t size = out.size();
+  const BrotliDecoderResult rc = BrotliDecoderDecompress(
+      br.size(), reinterpret_cast<const uint8_t*>(br.data()), &size,
+      reinterpret_cast<uint8_t*>(&out[0]));
+  CHECK(rc == BROTLI_DECODER_RESULT_SUCCESS);
+  out.resize(rc == BROTLI_DECODER_RESULT_SUCCESS ? size : 0);
   return out;
 }
 

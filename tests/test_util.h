@@ -40,6 +40,8 @@ bool Exists(const std::string& path);
 
 // The bytes inside a gzip member (fails the test if it is not one).
 std::string Gunzip(const std::string& gz);
+// The bytes of a brotli stream (a CHECK fails if it is not one).
+std::string Unbrotli(const std::string& br);
 
 // The entry names in `dir`, sorted; empty if it cannot be listed.
 std::vector<std::string> Names(const std::string& dir);
