@@ -1,5 +1,8 @@
 #include "mw_api.h"
 
+#include <mbedtls/md5.h>
+#include <mbedtls/sha1.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -73,7 +76,32 @@ bool LooksLikeAddress(std::string_view s) {
          s.find(':') != std::string_view::npos;
 }
 
+std::string Hex(const unsigned char* bytes, size_t n) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    out += kDigits[bytes[i] >> 4];
+    out += kDigits[bytes[i] & 15];
+  }
+  return out;
+}
+
 }  // namespace
+
+// mbedtls (libgit2's crypto, already in every process through -lgit2).
+std::string Sha1Hex(std::string_view text) {
+  unsigned char digest[20];
+  mbedtls_sha1_ret(reinterpret_cast<const unsigned char*>(text.data()),
+                   text.size(), digest);
+  return Hex(digest, sizeof digest);
+}
+
+std::string Md5Hex(std::string_view text) {
+  unsigned char digest[16];
+  mbedtls_md5_ret(reinterpret_cast<const unsigned char*>(text.data()),
+                  text.size(), digest);
+  return Hex(digest, sizeof digest);
+}
 
 std::optional<int64_t> ParseMwTimestamp(std::string_view s) {
   std::string digits;
@@ -261,7 +289,6 @@ json UserInfo(const Request& req, bool fv2) {
 
 void MwApi::Query(Call& c) {
   const auto meta = SplitPipe(c.Get("meta"));
-  const auto prop = SplitPipe(c.Get("prop"));
   json q = json::object();
   if (Has(meta, "siteinfo")) {
     const auto siprop = SplitPipe(c.Get("siprop", "general"));
@@ -282,140 +309,298 @@ void MwApi::Query(Call& c) {
     }
     q["tokens"] = t;
   }
-  const std::string* titles = c.Param("titles");
-  if (!prop.empty() || titles != nullptr) {
-    auto current = store_->Current();
-    if (!current.ok()) {
-      std::fprintf(stderr, "api: %s\n", current.status().ToString().c_str());
-      c.resp->status = 500;
-      return c.Fail("internal_api_error_DBQueryError",
-                    "The article could not be read.");
-    }
-    json pages = c.fv2 ? json::array() : json::object();
-    int missing_id = 0;
-    for (const std::string& t : SplitPipe(titles ? *titles : "")) {
-      json page = {{"ns", 0}};
-      if (DbKey(t) != title_) {
-        std::string shown = DbKey(t);
-        std::replace(shown.begin(), shown.end(), '_', ' ');
-        page["title"] = shown;
-        page["missing"] = c.Flag();
-        --missing_id;
-        if (c.fv2) {
-          pages.push_back(page);
-        } else {
-          pages[std::to_string(missing_id)] = page;
-        }
-        continue;
-      }
-      const RevisionMeta& m = (*current)->meta;
-      page["pageid"] = kPageId;
-      page["title"] = display_;
-      if (Has(prop, "info")) {
-        page["contentmodel"] = kContentModel;
-        page["pagelanguage"] = "en";
-        page["pagelanguagehtmlcode"] = "en";
-        page["pagelanguagedir"] = "ltr";
-        page["touched"] = FormatIsoTime(m.time_ms);
-        page["lastrevid"] = m.id;
-        page["length"] = m.size;
-        page["protection"] = json::array();
-        page["restrictiontypes"] = {"edit"};
-      }
-      if (Has(prop, "revisions") && !Revisions(c, *current, &page)) return;
-      if (c.fv2) {
-        pages.push_back(page);
-      } else {
-        pages[std::to_string(kPageId)] = page;
-      }
-    }
-    q["pages"] = pages;
-  }
+  if (!QueryPages(c, &q)) return;
   c.out["batchcomplete"] = c.Flag();
   c.out["query"] = q;
 }
 
 namespace {
 
-json RevisionJson(const RevisionMeta& m, const std::vector<std::string>& props,
-                  const std::string* text, bool slots, bool fv2) {
-  json r = json::object();
-  if (Has(props, "ids")) {
-    r["revid"] = m.id;
-    r["parentid"] = m.id - 1;
+constexpr size_t kMaxRevids = 50;  // MediaWiki's limit for a multi-value
+
+// revids=1|2|3: the ids into *ids, those that do not exist into *bad.
+// False (and the error set) on a value that is not a number, or too many.
+bool ParseRevids(const std::string& value, uint64_t current,
+                 std::vector<uint64_t>* ids, std::vector<uint64_t>* bad,
+                 std::string* error) {
+  const auto parts = SplitPipe(value);
+  if (parts.size() > kMaxRevids) {
+    *error = "toomanyvalues";
+    return false;
   }
-  if (Has(props, "user")) {
-    r["user"] = m.author;
-    if (LooksLikeAddress(m.author)) r["anon"] = fv2 ? json(true) : json("");
-  }
-  if (Has(props, "timestamp")) r["timestamp"] = FormatIsoTime(m.time_ms);
-  if (Has(props, "comment")) r["comment"] = m.summary;
-  if (Has(props, "size")) r["size"] = m.size;
-  if (text != nullptr) {
-    json content = {{"contentmodel", kContentModel},
-                    {"contentformat", kContentFormat}};
-    content[fv2 ? "content" : "*"] = *text;
-    if (slots) {
-      r["slots"] = {{"main", content}};
-    } else {
-      r.update(content);
+  for (const std::string& p : parts) {
+    uint64_t id = 0;
+    if (!ParseRevisionId(p, &id)) {
+      *error = "badinteger";
+      return false;
     }
+    (id >= 1 && id <= current ? ids : bad)->push_back(id);
   }
-  return r;
+  std::sort(ids->begin(), ids->end());
+  ids->erase(std::unique(ids->begin(), ids->end()), ids->end());
+  return true;
 }
 
 }  // namespace
 
-// prop=revisions. Without any rv* paging parameter only the current
-// revision (MediaWiki's single-page mode); otherwise a page of revisions
-// from rvstartid / rvcontinue towards rvendid, rvdir=older (default) or
-// newer, with a "continue" to get the next page.
-bool MwApi::Revisions(Call& c, const RevisionPtr& current, json* page_json) {
-  json& page = *page_json;
-  const auto props =
-      SplitPipe(c.Get("rvprop", "ids|timestamp|flags|comment|user"));
-  const bool content = Has(props, "content");
-  const bool slots = c.Param("rvslots") != nullptr;
-  const char* paging[] = {"rvlimit",    "rvstartid", "rvendid", "rvdir",
-                          "rvcontinue", "rvstart",   "rvend"};
-  bool enumerate = false;
-  for (const char* p : paging) enumerate |= c.Param(p) != nullptr;
-  json revs = json::array();
-  if (!enumerate) {
-    revs.push_back(RevisionJson(current->meta, props,
-                                content ? &current->text : nullptr, slots,
-                                c.fv2));
-    page["revisions"] = revs;
-    return true;
-  }
-  const uint64_t max = content ? 50 : 500;
-  uint64_t limit = 10;
-  const std::string lim = c.Get("rvlimit");
-  if (lim == "max") {
-    limit = max;
-  } else if (!lim.empty() && (!ParseRevisionId(lim, &limit) || limit == 0)) {
-    c.Fail("badinteger",
-           "Invalid value \"" + lim + "\" for integer parameter \"rvlimit\".");
+bool MwApi::QueryPages(Call& c, json* query) {
+  const auto prop = SplitPipe(c.Get("prop"));
+  const std::string* titles = c.Param("titles");
+  const std::string* revids = c.Param("revids");
+  if (prop.empty() && titles == nullptr && revids == nullptr) return true;
+  if (titles != nullptr && revids != nullptr) {
+    c.Fail("invalidparammix",
+           "The parameters \"titles\" and \"revids\" can not be used "
+           "together.");
     return false;
   }
-  limit = std::min(limit, max);
-  const bool newer = c.Get("rvdir", "older") == "newer";
-  const uint64_t cur = current->meta.id;
-  uint64_t start = newer ? 1 : cur, end = newer ? cur : 1;
-  auto id_param = [&](const char* name, uint64_t* v) {
-    std::string s = c.Get(name);
-    if (std::string(name) == "rvcontinue") {
-      size_t bar = s.rfind('|');
-      if (bar != std::string::npos) s = s.substr(bar + 1);
+  auto current = store_->Current();
+  if (!current.ok()) {
+    std::fprintf(stderr, "api: %s\n", current.status().ToString().c_str());
+    c.resp->status = 500;
+    c.Fail("internal_api_error_DBQueryError", "The article could not be read.");
+    return false;
+  }
+  json pages = c.fv2 ? json::array() : json::object();
+  auto add = [&](const json& page, const std::string& key) {
+    if (c.fv2) {
+      pages.push_back(page);
+    } else {
+      pages[key] = page;
     }
-    if (c.Param(name) == nullptr) return true;
-    if (ParseRevisionId(s, v)) return true;
-    c.Fail("badvalue", std::string("Invalid value for \"") + name + "\".");
-    return false;
   };
-  if (!id_param("rvstartid", &start) || !id_param("rvendid", &end) ||
-      !id_param("rvcontinue", &start)) {
+  if (revids != nullptr) {
+    std::vector<uint64_t> ids, bad;
+    std::string error;
+    if (!ParseRevids(*revids, (*current)->meta.id, &ids, &bad, &error)) {
+      c.Fail(error, error == "toomanyvalues"
+                        ? "Too many values supplied for parameter \"revids\". "
+                          "The limit is 50."
+                        : "Invalid value \"" + *revids +
+                              "\" for integer parameter \"revids\".");
+      return false;
+    }
+    if (!bad.empty()) {
+      json b = json::object();
+      for (uint64_t id : bad) {
+        b[std::to_string(id)] = {{"revid", id}, {"missing", c.Flag()}};
+      }
+      (*query)["badrevids"] = b;
+    }
+    if (!ids.empty()) {
+      json page = {{"ns", 0}};
+      if (!ArticlePage(c, *current, &ids, &page)) return false;
+      add(page, std::to_string(kPageId));
+    }
+  }
+  int missing_id = 0;
+  for (const std::string& t : SplitPipe(titles ? *titles : "")) {
+    json page = {{"ns", 0}};
+    if (DbKey(t) != title_) {
+      page["title"] = Shown(DbKey(t));
+      page["missing"] = c.Flag();
+      add(page, std::to_string(--missing_id));
+      continue;
+    }
+    if (!ArticlePage(c, *current, nullptr, &page)) return false;
+    add(page, std::to_string(kPageId));
+  }
+  (*query)["pages"] = pages;
+  return true;
+}
+
+bool MwApi::ArticlePage(Call& c, const RevisionPtr& current,
+                        const std::vector<uint64_t>* revids, json* page_json) {
+  json& page = *page_json;
+  const auto prop = SplitPipe(c.Get("prop"));
+  const RevisionMeta& m = current->meta;
+  page["pageid"] = kPageId;
+  page["title"] = display_;
+  if (Has(prop, "info")) {
+    page["contentmodel"] = kContentModel;
+    page["pagelanguage"] = "en";
+    page["pagelanguagehtmlcode"] = "en";
+    page["pagelanguagedir"] = "ltr";
+    page["touched"] = FormatIsoTime(m.time_ms);
+    page["lastrevid"] = m.id;
+    page["length"] = m.size;
+    page["protection"] = json::array();
+    page["restrictiontypes"] = {"edit"};
+  }
+  return !Has(prop, "revisions") || Revisions(c, current, revids, page_json);
+}
+
+namespace {
+
+// rvprop values MediaWiki knows; those this wiki has nothing for (flags:
+// there are no minor edits; slot and parse-tree details) are accepted and
+// add nothing.
+constexpr const char* kRvProps[] = {
+    "ids",      "flags",        "timestamp", "user",
+    "userid",   "size",         "slotsize",  "sha1",
+    "slotsha1", "contentmodel", "comment",   "parsedcomment",
+    "content",  "tags",         "roles",     "parsetree"};
+
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  for (char ch : s) {
+    switch (ch) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += ch;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+struct MwApi::RvProps {
+  std::vector<std::string> props;
+  bool content = false;
+  bool sha1 = false;
+  bool slots = false;  // rvslots given: content under slots.main
+  bool fv2 = false;
+
+  bool NeedsText() const { return content || sha1; }
+
+  // Reads rvprop; unknown values are dropped with a warning, as MediaWiki
+  // does.
+  explicit RvProps(Call& c) : slots(c.Param("rvslots") != nullptr), fv2(c.fv2) {
+    std::vector<std::string> unknown;
+    for (std::string& p :
+         SplitPipe(c.Get("rvprop", "ids|timestamp|flags|comment|user"))) {
+      const bool known = std::find(std::begin(kRvProps), std::end(kRvProps),
+                                   p) != std::end(kRvProps);
+      (known ? props : unknown).push_back(std::move(p));
+    }
+    content = Has(props, "content");
+    sha1 = Has(props, "sha1");
+    if (unknown.empty()) return;
+    std::string list;
+    for (const std::string& u : unknown) list += (list.empty() ? "" : ", ") + u;
+    const std::string text =
+        std::string(unknown.size() == 1 ? "Unrecognized value"
+                                        : "Unrecognized values") +
+        " for parameter \"rvprop\": " + list + ".";
+    c.out["warnings"]["revisions"][fv2 ? "warnings" : "*"] = text;
+  }
+
+  json Json(const RevisionMeta& m, const std::string* text) const {
+    json r = json::object();
+    if (Has(props, "ids")) {
+      r["revid"] = m.id;
+      r["parentid"] = m.id - 1;
+    }
+    if (Has(props, "user")) {
+      r["user"] = m.author;
+      if (LooksLikeAddress(m.author)) r["anon"] = fv2 ? json(true) : json("");
+    }
+    if (Has(props, "userid")) r["userid"] = 0;
+    if (Has(props, "timestamp")) r["timestamp"] = FormatIsoTime(m.time_ms);
+    if (Has(props, "size")) r["size"] = m.size;
+    if (sha1 && text != nullptr) r["sha1"] = Sha1Hex(*text);
+    if (Has(props, "contentmodel")) r["contentmodel"] = kContentModel;
+    if (Has(props, "comment")) r["comment"] = m.summary;
+    if (Has(props, "parsedcomment")) r["parsedcomment"] = HtmlEscape(m.summary);
+    if (Has(props, "tags")) r["tags"] = json::array();
+    if (content && text != nullptr) {
+      json body = {{"contentmodel", kContentModel},
+                   {"contentformat", kContentFormat}};
+      body[fv2 ? "content" : "*"] = *text;
+      if (slots) {
+        r["slots"] = {{"main", body}};
+      } else {
+        r.update(body);
+      }
+    }
+    return r;
+  }
+};
+
+namespace {
+
+// Revision `id` in a history sorted by id; nullptr if there is none.
+const RevisionMeta* FindRev(const std::vector<RevisionMeta>& history,
+                            uint64_t id) {
+  auto it = std::lower_bound(
+      history.begin(), history.end(), id,
+      [](const RevisionMeta& m, uint64_t want) { return m.id < want; });
+  return it != history.end() && it->id == id ? &*it : nullptr;
+}
+
+}  // namespace
+
+RvKey RvStartKey(int64_t sec, std::optional<uint64_t> id, bool newer) {
+  return {sec, id ? *id : newer ? 0 : UINT64_MAX};
+}
+
+RvKey RvEndKey(int64_t sec, std::optional<uint64_t> id, bool newer) {
+  return {sec, id ? *id : newer ? UINT64_MAX : 0};
+}
+
+std::vector<const RevisionMeta*> SelectRevisions(
+    const std::vector<RevisionMeta>& history, const RvRange& r, size_t limit,
+    const RevisionMeta** next) {
+  auto key = [](const RevisionMeta* m) {
+    return RvKey{m->time_ms / 1000, m->id};
+  };
+  // "Not past the first bound, not past the last" in r's direction.
+  auto before = [&](const RvKey& a, const RvKey& b) {
+    return r.newer ? a < b : b < a;
+  };
+  std::vector<const RevisionMeta*> all;
+  for (const RevisionMeta& m : history) {
+    const RvKey k = key(&m);
+    if ((r.start && before(k, *r.start)) || (r.cont && before(k, *r.cont)) ||
+        (r.end && before(*r.end, k))) {
+      continue;
+    }
+    all.push_back(&m);
+  }
+  std::sort(all.begin(), all.end(),
+            [&](const RevisionMeta* a, const RevisionMeta* b) {
+              return before(key(a), key(b));
+            });
+  *next = all.size() > limit ? all[limit] : nullptr;
+  if (all.size() > limit) all.resize(limit);
+  return all;
+}
+
+// prop=revisions, in MediaWiki's three modes: the current revision only
+// (no rv* list parameter); revids= (those revisions, by id); or an
+// enumeration of the history (rvlimit, rvstart/rvend, rvstartid/rvendid,
+// rvdir=newer) with rvcontinue to get the next page.
+bool MwApi::Revisions(Call& c, const RevisionPtr& current,
+                      const std::vector<uint64_t>* revids, json* page) {
+  const RvProps props(c);
+  bool enumerate = c.Get("rvdir") == "newer";
+  for (const char* p : {"rvlimit", "rvstartid", "rvendid", "rvstart", "rvend",
+                        "rvuser", "rvexcludeuser"}) {
+    enumerate |= c.Param(p) != nullptr;
+  }
+  if (revids != nullptr && enumerate) {
+    c.Fail("invalidparammix",
+           "The revids parameter may not be used with the list options "
+           "(rvlimit, rvstartid, rvendid, rvdir=newer, rvuser, rvexcludeuser, "
+           "rvstart, and rvend).");
     return false;
+  }
+  if (revids == nullptr && !enumerate) {
+    (*page)["revisions"] = json::array({props.Json(
+        current->meta, props.NeedsText() ? &current->text : nullptr)});
+    return true;
   }
   auto history = store_->History();
   if (!history.ok()) {
@@ -423,38 +608,144 @@ bool MwApi::Revisions(Call& c, const RevisionPtr& current, json* page_json) {
     c.Fail("internal_api_error_DBQueryError", "The history could not be read.");
     return false;
   }
-  const auto& h = *history;
-  auto in_range = [&](uint64_t id) {
-    return newer ? (id >= start && id <= end) : (id <= start && id >= end);
-  };
   std::vector<const RevisionMeta*> picked;
-  for (size_t i = 0; i < h.size(); ++i) {
-    const RevisionMeta& m = newer ? h[i] : h[h.size() - 1 - i];
-    if (!in_range(m.id)) continue;
-    if (picked.size() == limit) {
-      c.out["continue"] = {
-          {"rvcontinue", Ts14(m.time_ms) + "|" + std::to_string(m.id)},
-          {"continue", "||"}};
-      break;
+  const RevisionMeta* next = nullptr;
+  if (revids != nullptr) {
+    uint64_t from = 0;  // rvcontinue in this mode: the next revision id
+    const std::string* cont = c.Param("rvcontinue");
+    if (cont != nullptr && !ParseRevisionId(*cont, &from)) {
+      c.Fail("badcontinue",
+             "Invalid continue param. You should pass the "
+             "original value returned by the previous query.");
+      return false;
     }
-    picked.push_back(&m);
+    for (uint64_t id : *revids) {
+      const RevisionMeta* m = FindRev(*history, id);
+      if (id >= from && m != nullptr) picked.push_back(m);
+    }
+  } else {
+    RvRange range;
+    size_t limit = 0;
+    if (!EnumerationRange(c, *history, &range, &limit)) return false;
+    picked = SelectRevisions(*history, range, limit, &next);
   }
+  json revs = json::array();
+  if (!AddRevisions(c, props, picked, &revs)) return false;
+  (*page)["revisions"] = revs;
+  if (next != nullptr) {
+    c.out["continue"] = {
+        {"rvcontinue", Ts14(next->time_ms) + "|" + std::to_string(next->id)},
+        {"continue", "||"}};
+  }
+  return true;
+}
+
+// rvlimit, rvdir and the bounds of an enumeration; false (and the error
+// set) on bad input.
+bool MwApi::EnumerationRange(Call& c, const std::vector<RevisionMeta>& history,
+                             RvRange* range, size_t* limit) {
+  const std::string dir = c.Get("rvdir", "older");
+  if (dir != "older" && dir != "newer") {
+    c.Fail("badvalue",
+           "Unrecognized value for parameter \"rvdir\": " + dir + ".");
+    return false;
+  }
+  range->newer = dir == "newer";
+  const size_t max = Has(SplitPipe(c.Get("rvprop")), "content") ? 50 : 500;
+  uint64_t n = 10;
+  const std::string lim = c.Get("rvlimit");
+  if (lim == "max") {
+    n = max;
+  } else if (!lim.empty() && (!ParseRevisionId(lim, &n) || n == 0)) {
+    c.Fail("badinteger",
+           "Invalid value \"" + lim + "\" for integer parameter \"rvlimit\".");
+    return false;
+  }
+  *limit = std::min<uint64_t>(n, max);
+  if (!RvBound(c, "rvstart", "rvstartid", history, true, range->newer,
+               &range->start) ||
+      !RvBound(c, "rvend", "rvendid", history, false, range->newer,
+               &range->end)) {
+    return false;
+  }
+  if (const std::string* cont = c.Param("rvcontinue")) {
+    const size_t bar = cont->find('|');
+    uint64_t id = 0;
+    auto ts = ParseMwTimestamp(cont->substr(0, bar));
+    if (bar == std::string::npos || !ts ||
+        !ParseRevisionId(cont->substr(bar + 1), &id)) {
+      c.Fail("badcontinue",
+             "Invalid continue param. You should pass the "
+             "original value returned by the previous query.");
+      return false;
+    }
+    range->cont = RvKey{*ts, id};
+  }
+  return true;
+}
+
+// One end of the range: the timestamp parameter, or the id parameter (which
+// MediaWiki turns into that revision's timestamp, ties broken by id). At
+// most one of the two; an id must exist.
+bool MwApi::RvBound(Call& c, const char* ts_name, const char* id_name,
+                    const std::vector<RevisionMeta>& history, bool is_start,
+                    bool newer, std::optional<RvKey>* key) {
+  const std::string* ts = c.Param(ts_name);
+  const std::string* id = c.Param(id_name);
+  if (ts != nullptr && id != nullptr) {
+    c.Fail("invalidparammix", std::string("The parameters \"") + id_name +
+                                  "\" and \"" + ts_name +
+                                  "\" can not be used together.");
+    return false;
+  }
+  int64_t sec = 0;
+  std::optional<uint64_t> rev;
+  if (ts != nullptr) {
+    auto parsed = ParseMwTimestamp(*ts);
+    if (!parsed) {
+      c.Fail(std::string("badtimestamp_") + ts_name,
+             "Invalid value \"" + *ts + "\" for timestamp parameter \"" +
+                 ts_name + "\".");
+      return false;
+    }
+    sec = *parsed;
+  } else if (id != nullptr) {
+    uint64_t n = 0;
+    const RevisionMeta* m =
+        ParseRevisionId(*id, &n) ? FindRev(history, n) : nullptr;
+    if (m == nullptr) {
+      c.Fail(std::string("badid_") + id_name,
+             std::string("No revision was found for parameter \"") + id_name +
+                 "\".");
+      return false;
+    }
+    sec = m->time_ms / 1000;
+    rev = n;
+  } else {
+    return true;
+  }
+  *key = is_start ? RvStartKey(sec, rev, newer) : RvEndKey(sec, rev, newer);
+  return true;
+}
+
+// The JSON of each picked revision, its text read only if rvprop asks.
+bool MwApi::AddRevisions(Call& c, const RvProps& props,
+                         const std::vector<const RevisionMeta*>& picked,
+                         json* revs) {
   for (const RevisionMeta* m : picked) {
-    std::string text;
-    if (content) {
-      auto rev = store_->Get(m->id);
-      if (!rev.ok()) {
+    RevisionPtr rev;
+    if (props.NeedsText()) {
+      auto got = store_->Get(m->id);
+      if (!got.ok()) {
         c.resp->status = 500;
         c.Fail("internal_api_error_DBQueryError",
                "A revision could not be read.");
         return false;
       }
-      text = (*rev)->text;
+      rev = *got;
     }
-    revs.push_back(
-        RevisionJson(*m, props, content ? &text : nullptr, slots, c.fv2));
+    revs->push_back(props.Json(*m, rev ? &rev->text : nullptr));
   }
-  page["revisions"] = revs;
   return true;
 }
 
@@ -515,9 +806,22 @@ bool MwApi::CheckEditParams(Call& c) const {
            "This wiki edits whole pages only; omit \"section\".");
     return false;
   }
-  if (c.Param("text") == nullptr) {
-    c.Fail("missingparam", "The \"text\" parameter must be set.");
+  if (c.Param("text") == nullptr && c.Param("appendtext") == nullptr &&
+      c.Param("prependtext") == nullptr) {
+    c.Fail("missingparam",
+           "At least one of the parameters \"text\", \"appendtext\" and "
+           "\"prependtext\" is required.");
     return false;
+  }
+  // MediaWiki's md5: of text, or of prependtext and appendtext together.
+  if (const std::string* md5 = c.Param("md5")) {
+    const std::string* text = c.Param("text");
+    const bool around = c.Param("appendtext") || c.Param("prependtext");
+    if (Md5Hex(around ? c.Get("prependtext") + c.Get("appendtext") : *text) !=
+        *md5) {
+      c.Fail("badmd5", "The supplied MD5 hash was incorrect.");
+      return false;
+    }
   }
   return true;
 }
@@ -557,16 +861,54 @@ bool MwApi::ResolveBase(Call& c, EditRequest* edit) {
   return true;
 }
 
+// minor, notminor, bot, watchlist, starttimestamp and the like are accepted
+// and ignored: this wiki has no such flags or lists.
 void MwApi::Edit(Call& c) {
   if (!CheckEditParams(c)) return;
   EditRequest edit;
   edit.kind = EditKind::kForm;
-  edit.text = *c.Param("text");
   edit.summary = c.Get("summary");
   edit.author = std::string(!c.req.remote_user.empty() ? c.req.remote_user
                                                        : c.req.remote_addr);
   if (!ResolveBase(c, &edit)) return;
+  std::string text;
+  bool nochange = false;
+  if (!EditText(c, &edit, &text, &nochange)) return;
+  if (nochange) {
+    c.out["edit"] = {{"result", "Success"},
+                     {"pageid", kPageId},
+                     {"title", display_},
+                     {"contentmodel", kContentModel},
+                     {"nochange", c.Flag()}};
+    return;
+  }
+  edit.text = text;
   AnswerEdit(c, edit, editor_->Submit(edit));
+}
+
+// appendtext / prependtext go around the text of the revision that is
+// current now, which becomes the base: an edit landing before the commit is
+// merged like any other (two appends at the end overlap: editconflict).
+// Text equal to the current revision's is MediaWiki's "nochange": nothing
+// is committed (had an edit landed since, this one is simply ordered
+// before it).
+bool MwApi::EditText(Call& c, EditRequest* edit, std::string* text,
+                     bool* nochange) {
+  auto current = store_->Current();
+  if (!current.ok()) {
+    std::fprintf(stderr, "api: %s\n", current.status().ToString().c_str());
+    c.resp->status = 500;
+    c.Fail("internal_api_error_DBQueryError", "The article could not be read.");
+    return false;
+  }
+  if (c.Param("appendtext") != nullptr || c.Param("prependtext") != nullptr) {
+    *text = c.Get("prependtext") + (*current)->text + c.Get("appendtext");
+    edit->base_revision = (*current)->meta.id;
+  } else {
+    *text = *c.Param("text");
+  }
+  *nochange = *text == (*current)->text;
+  return true;
 }
 
 void MwApi::AnswerEdit(Call& c, const EditRequest& edit, const EditResult& r) {

@@ -2,9 +2,13 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "http_client.h"  // FormEncode
@@ -26,6 +30,9 @@ const std::string kMineOverlap =  // an edit of revision 1 that overlaps
     "<p>alpha uno</p>\n<p>beta two</p>\n<p>gamma three</p>\n";
 const std::string kMerged =
     "<p>alpha ONE</p>\n<p>beta two</p>\n<p>gamma THREE</p>\n";
+const std::string kAppended = kTheirs + "<p>end</p>\n";
+const std::string kPrepended = "<p>start</p>\n" + kTheirs;
+const std::string kAppendedAB = "a" + kTheirs + "b";
 
 // kBase as revision 1, kTheirs as revision 2, an Editor and the API.
 struct Fixture {
@@ -60,8 +67,9 @@ struct Fixture {
   std::unique_ptr<MwApi> api;
 };
 
-// Placeholders in a row's body: @apart, @overlap (texts, form-encoded),
-// @ts1 (revision 1's time as MediaWiki's 14 digits).
+// Placeholders in a row's query and body: @apart, @overlap, @theirs (texts,
+// form-encoded), @ts1 (revision 1's time as MediaWiki's 14 digits),
+// @md5apart (MD5 of @apart), @big (a paragraph over the size limit).
 std::string Expand(std::string s, Fixture& f) {
   auto sub = [&](const std::string& key, const std::string& value) {
     for (size_t at; (at = s.find(key)) != std::string::npos;)
@@ -72,7 +80,10 @@ std::string Expand(std::string s, Fixture& f) {
   std::string ts;
   for (char c : FormatIsoTime((*rev1)->meta.time_ms))
     if (c >= '0' && c <= '9') ts += c;
+  sub("@md5apart", Md5Hex(kMineApart));
   sub("@apart", FormEncode(kMineApart));
+  sub("@theirs", FormEncode(kTheirs));
+  sub("@big", "%3Cp%3E" + std::string(5000, 'x') + "%3C%2Fp%3E");
   sub("@overlap", FormEncode(kMineOverlap));
   sub("@ts1", ts);
   return s;
@@ -127,8 +138,105 @@ TEST_CASE("MwApi: answers and edits as MediaWiki does, through the Editor") {
        "", "", "/query/pages/1/revisions/0/revid", 1, &kTheirs},
       {"rvcontinue takes the next page", "GET",
        "action=query&prop=revisions&titles=Latest_plane_crash&rvlimit=1"
-       "&rvcontinue=20260101000000|1&format=json",
+       "&rvcontinue=@ts1|1&format=json",
        "", "", "/query/pages/1/revisions/0/revid", 1, &kTheirs},
+      {"sha1 of the current text", "GET",
+       "action=query&prop=revisions&titles=Latest_plane_crash&rvprop=sha1"
+       "&format=json",
+       "", "", "/query/pages/1/revisions/0/sha1", Sha1Hex(kTheirs), &kTheirs},
+      {"sha1 of an old revision, with content", "GET",
+       "action=query&prop=revisions&titles=Latest_plane_crash"
+       "&rvprop=sha1|content&rvlimit=1&rvdir=newer&format=json",
+       "", "", "/query/pages/1/revisions/0/sha1", Sha1Hex(kBase), &kTheirs},
+      {"no sha1 unless asked", "GET",
+       "action=query&prop=revisions&titles=Latest_plane_crash&rvprop=ids"
+       "&format=json",
+       "", "", "/query/pages/1/revisions/0/sha1", nullptr, &kTheirs},
+      {"unknown rvprop is a warning", "GET",
+       "action=query&prop=revisions&titles=Latest_plane_crash"
+       "&rvprop=ids|bogus&format=json",
+       "", "", "/warnings/revisions/*",
+       "Unrecognized value for parameter \"rvprop\": bogus.", &kTheirs},
+      {"unknown rvprop is a warning, v2", "GET",
+       "action=query&prop=revisions&titles=Latest_plane_crash"
+       "&rvprop=ids|bogus|worse&format=json&formatversion=2",
+       "", "", "/warnings/revisions/warnings",
+       "Unrecognized values for parameter \"rvprop\": bogus, worse.", &kTheirs},
+      {"the known rvprops still answer", "GET",
+       "action=query&prop=revisions&titles=Latest_plane_crash"
+       "&rvprop=ids|bogus&format=json",
+       "", "", "/query/pages/1/revisions/0/revid", 2, &kTheirs},
+      {"rvstart in the future, newest first", "GET",
+       "action=query&prop=revisions&titles=Latest_plane_crash"
+       "&rvstart=2999-12-01T20:00:00Z&rvlimit=1&format=json",
+       "", "", "/query/pages/1/revisions/0/revid", 2, &kTheirs},
+      {"rvstart before the history: nothing older", "GET",
+       "action=query&prop=revisions&titles=Latest_plane_crash"
+       "&rvstart=2000-12-01T20:00:00Z&format=json",
+       "", "", "/query/pages/1/revisions", json::array(), &kTheirs},
+      {"rvend after the history: nothing newer", "GET",
+       "action=query&prop=revisions&titles=Latest_plane_crash"
+       "&rvend=29991201200000&format=json",
+       "", "", "/query/pages/1/revisions", json::array(), &kTheirs},
+      {"rvstart of revision 1's second, newer", "GET",
+       "action=query&prop=revisions&titles=Latest_plane_crash"
+       "&rvstart=@ts1&rvdir=newer&format=json",
+       "", "", "/query/pages/1/revisions/0/revid", 1, &kTheirs},
+      {"rvstartid", "GET",
+       "action=query&prop=revisions&titles=Latest_plane_crash"
+       "&rvstartid=1&format=json",
+       "", "", "/query/pages/1/revisions/0/revid", 1, &kTheirs},
+      {"rvendid, newer", "GET",
+       "action=query&prop=revisions&titles=Latest_plane_crash"
+       "&rvendid=1&rvdir=newer&format=json",
+       "", "", "/query/pages/1/revisions/1", nullptr, &kTheirs},
+      {"rvstartid must exist", "GET",
+       "action=query&prop=revisions&titles=Latest_plane_crash"
+       "&rvstartid=99&format=json",
+       "", "badid_rvstartid", "", nullptr, &kTheirs},
+      {"rvstart and rvstartid together", "GET",
+       "action=query&prop=revisions&titles=Latest_plane_crash"
+       "&rvstartid=1&rvstart=@ts1&format=json",
+       "", "invalidparammix", "", nullptr, &kTheirs},
+      {"bad rvend", "GET",
+       "action=query&prop=revisions&titles=Latest_plane_crash"
+       "&rvend=yesterday&format=json",
+       "", "badtimestamp_rvend", "", nullptr, &kTheirs},
+      {"bad rvdir", "GET",
+       "action=query&prop=revisions&titles=Latest_plane_crash"
+       "&rvdir=sideways&rvlimit=2&format=json",
+       "", "badvalue", "", nullptr, &kTheirs},
+      {"bad rvcontinue", "GET",
+       "action=query&prop=revisions&titles=Latest_plane_crash&rvlimit=1"
+       "&rvcontinue=7&format=json",
+       "", "badcontinue", "", nullptr, &kTheirs},
+      {"continuation is timestamp|id", "GET",
+       "action=query&prop=revisions&titles=Latest_plane_crash&rvlimit=1"
+       "&rvdir=newer&format=json",
+       "", "", "/continue/continue", "||", &kTheirs},
+      {"revids: an old revision's text", "GET",
+       "action=query&prop=revisions&revids=1&rvprop=ids|content"
+       "&format=json",
+       "", "", "/query/pages/1/revisions/0/*", kBase, &kTheirs},
+      {"revids: several, by id", "GET",
+       "action=query&prop=revisions&revids=2|1&format=json&formatversion=2", "",
+       "", "/query/pages/0/revisions/1/revid", 2, &kTheirs},
+      {"revids: unknown ids are badrevids", "GET",
+       "action=query&prop=revisions&revids=1|99&format=json", "", "",
+       "/query/badrevids/99/missing", "", &kTheirs},
+      {"revids: with rvcontinue", "GET",
+       "action=query&prop=revisions&revids=1|2&rvcontinue=2&format=json", "",
+       "", "/query/pages/1/revisions/0/revid", 2, &kTheirs},
+      {"revids: not with list options", "GET",
+       "action=query&prop=revisions&revids=1&rvlimit=2&format=json", "",
+       "invalidparammix", "", nullptr, &kTheirs},
+      {"revids: not with titles", "GET",
+       "action=query&prop=revisions&revids=1&titles=Latest_plane_crash"
+       "&format=json",
+       "", "invalidparammix", "", nullptr, &kTheirs},
+      {"revids: numbers only", "GET",
+       "action=query&prop=revisions&revids=one&format=json", "", "badinteger",
+       "", nullptr, &kTheirs},
       {"info", "GET",
        "action=query&prop=info&titles=Latest_plane_crash&format=json", "", "",
        "/query/pages/1/lastrevid", 2, &kTheirs},
@@ -142,6 +250,37 @@ TEST_CASE("MwApi: answers and edits as MediaWiki does, through the Editor") {
        "/edit/newrevid", 3, &kMineApart},
       {"basetimestamp is the earliest revision of its second", "POST", "",
        "basetimestamp=@ts1&text=@apart", "", "/edit/oldrevid", 2, &kMerged},
+      {"appendtext", "POST", "", "appendtext=%3Cp%3Eend%3C%2Fp%3E%0A&summary=a",
+       "", "/edit/newrevid", 3, &kAppended},
+      {"prependtext with a stale basetimestamp", "POST", "",
+       "basetimestamp=@ts1&prependtext=%3Cp%3Estart%3C%2Fp%3E%0A", "",
+       "/edit/oldrevid", 2, &kPrepended},
+      {"appendtext is validated like text", "POST", "",
+       "appendtext=%3Cscript%3Ex%3C%2Fscript%3E", "invalidmarkup", "", nullptr,
+       &kTheirs},
+      {"appendtext obeys the size limit", "POST", "", "appendtext=@big",
+       "contenttoobig", "", nullptr, &kTheirs},
+      {"no text at all", "POST", "", "baserevid=2&summary=s", "missingparam",
+       "", nullptr, &kTheirs},
+      {"nochange, v1", "POST", "", "baserevid=2&text=@theirs", "",
+       "/edit/nochange", "", &kTheirs},
+      {"nochange, v2", "POST", "", "formatversion=2&baserevid=2&text=@theirs",
+       "", "/edit/nochange", true, &kTheirs},
+      {"nochange makes no revision", "POST", "", "baserevid=1&text=@theirs", "",
+       "/edit/newrevid", nullptr, &kTheirs},
+      {"empty appendtext is a nochange", "POST", "", "appendtext=", "",
+       "/edit/nochange", "", &kTheirs},
+      {"md5 of text", "POST", "", "baserevid=2&text=@apart&md5=@md5apart", "",
+       "/edit/result", "Success", &kMineApart},
+      {"md5 of append and prepend", "POST", "",
+       "prependtext=a&appendtext=b&md5=187ef4436122d1cc2f40dc2b92f0eba0", "",
+       "/edit/result", "Success", &kAppendedAB},
+      {"wrong md5", "POST", "", "baserevid=2&text=@apart&md5=00ff", "badmd5",
+       "", nullptr, &kTheirs},
+      {"minor, bot, watchlist accepted and ignored", "POST", "",
+       "baserevid=2&text=@apart&minor=1&notminor=1&bot=1&watchlist=nochange"
+       "&starttimestamp=20261201000000",
+       "", "/edit/result", "Success", &kMineApart},
       {"overlapping edit is an editconflict", "POST", "",
        "baserevid=1&text=@overlap", "editconflict", "", nullptr, &kTheirs},
       {"no base at all is refused", "POST", "", "text=@apart", "missingparam",
@@ -170,7 +309,8 @@ TEST_CASE("MwApi: answers and edits as MediaWiki does, through the Editor") {
     req.method = row.method;
     req.path = kMwApiPath;
     req.remote_addr = "192.0.2.7";
-    req.query = row.query;
+    const std::string query = Expand(row.query, f);
+    req.query = query;
     if (std::string(row.method) == "POST") {
       req.content_type = "application/x-www-form-urlencoded";
       req.body = Expand(std::string(kEdit) + row.body, f);
@@ -251,6 +391,277 @@ TEST_CASE("ResolveBaseTimestamp: the earliest revision of the second") {
   CHECK(ResolveBaseTimestamp(h, 200) == 5);
   CHECK(ResolveBaseTimestamp(h, 10) == 0);
   CHECK(ResolveBaseTimestamp({}, 100) == 0);
+}
+
+TEST_CASE("Sha1Hex, Md5Hex: the standard test vectors") {
+  struct Vector {
+    std::string in;
+    const char* sha1;
+    const char* md5;
+  };
+  const std::vector<Vector> vectors = {
+      {"", "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+       "d41d8cd98f00b204e9800998ecf8427e"},
+      {"abc", "a9993e364706816aba3e25717850c26c9cd0d89d",
+       "900150983cd24fb0d6963f7d28e17f72"},
+      {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+       "84983e441c3bd26ebaae4aa1f95129e5e54670f1",
+       "8215ef0796a20bcaaae116d3876c664a"},
+      {std::string(1000000, 'a'), "34aa973cd4c4daa4f61eeb2bdbad27316534016f",
+       "7707d6ae4e027c70eea2a935c2296f21"},
+      {std::string("a\0b", 3), "4a3dec2d1f8245280855c42db0ee4239f917fdb8",
+       "70350f6027bce3713f6b76473084309b"},
+  };
+  for (const Vector& v : vectors) {
+    CAPTURE(v.in.size());
+    CHECK(Sha1Hex(v.in) == v.sha1);
+    CHECK(Md5Hex(v.in) == v.md5);
+  }
+}
+
+TEST_CASE("SelectRevisions: MediaWiki's (second, id) order and bounds") {
+  auto meta = [](uint64_t id, int64_t ms) {
+    RevisionMeta m;
+    m.id = id;
+    m.time_ms = ms;
+    return m;
+  };
+  // Revisions 2, 3, 4 share second 100.
+  const std::vector<RevisionMeta> h = {meta(1, 50'000), meta(2, 100'100),
+                                       meta(3, 100'500), meta(4, 100'900),
+                                       meta(5, 102'000)};
+  using K = std::optional<RvKey>;
+  const K none;
+  struct Case {
+    const char* name;
+    bool newer;
+    K start, end, cont;
+    size_t limit;
+    std::vector<uint64_t> want;
+    uint64_t next;  // 0 = none
+  };
+  const std::vector<Case> cases = {
+      {"older, all", false, none, none, none, 10, {5, 4, 3, 2, 1}, 0},
+      {"newer, a page", true, none, none, none, 2, {1, 2}, 3},
+      {"rvstart takes its whole second",
+       false,
+       RvStartKey(100, {}, false),
+       none,
+       none,
+       10,
+       {4, 3, 2, 1},
+       0},
+      {"rvstart newer",
+       true,
+       RvStartKey(100, {}, true),
+       none,
+       none,
+       10,
+       {2, 3, 4, 5},
+       0},
+      {"rvstartid: its second, up to the id",
+       false,
+       RvStartKey(100, 3, false),
+       none,
+       none,
+       10,
+       {3, 2, 1},
+       0},
+      {"rvstartid newer",
+       true,
+       RvStartKey(100, 3, true),
+       none,
+       none,
+       10,
+       {3, 4, 5},
+       0},
+      {"rvend takes its whole second",
+       false,
+       none,
+       RvEndKey(100, {}, false),
+       none,
+       10,
+       {5, 4, 3, 2},
+       0},
+      {"rvendid", false, none, RvEndKey(100, 3, false), none, 10, {5, 4, 3}, 0},
+      {"rvend newer",
+       true,
+       none,
+       RvEndKey(100, {}, true),
+       none,
+       10,
+       {1, 2, 3, 4},
+       0},
+      {"rvendid newer",
+       true,
+       none,
+       RvEndKey(100, 3, true),
+       none,
+       10,
+       {1, 2, 3},
+       0},
+      {"a second with none",
+       false,
+       RvStartKey(101, {}, false),
+       none,
+       none,
+       10,
+       {4, 3, 2, 1},
+       0},
+      {"start and end",
+       false,
+       RvStartKey(100, {}, false),
+       RvEndKey(100, {}, false),
+       none,
+       10,
+       {4, 3, 2},
+       0},
+      {"start older than end: nothing",
+       false,
+       RvStartKey(50, {}, false),
+       RvEndKey(102, {}, false),
+       none,
+       10,
+       {},
+       0},
+      {"older, first page", false, none, none, none, 2, {5, 4}, 3},
+      {"older, continued", false, none, none, RvKey{100, 3}, 2, {3, 2}, 1},
+      {"newer, continued", true, none, none, RvKey{100, 3}, 10, {3, 4, 5}, 0},
+      {"continue within rvstart",
+       false,
+       RvStartKey(100, 3, false),
+       none,
+       RvKey{100, 2},
+       10,
+       {2, 1},
+       0},
+  };
+  for (const Case& t : cases) {
+    CAPTURE(t.name);
+    RvRange r;
+    r.newer = t.newer;
+    r.start = t.start;
+    r.end = t.end;
+    r.cont = t.cont;
+    const RevisionMeta* next = nullptr;
+    std::vector<uint64_t> got;
+    for (const RevisionMeta* m : SelectRevisions(h, r, t.limit, &next)) {
+      got.push_back(m->id);
+    }
+    CHECK(got == t.want);
+    CHECK((next ? next->id : 0) == t.next);
+  }
+}
+
+// Several revisions in one second, as at 10 edits/s: a basetimestamp of that
+// second resolves to its earliest revision, so an edit of what the client
+// read there merges with the others of that second instead of reverting
+// them (resolving to the latest would silently drop them).
+TEST_CASE("MwApi: a basetimestamp shared by several revisions merges them") {
+  Fixture f;
+  auto line = [](int i, const std::string& tag) {
+    return "<p>line " + std::to_string(i) + tag + "</p>\n";
+  };
+  // 130 lines; revision k of the loop below changes line 4 + 3(k-1); the
+  // clients change `mine`.
+  auto text_with = [&](int changed_upto, std::vector<int> mine) {
+    std::string t;
+    for (int i = 0; i < 130; ++i) {
+      bool changed = i >= 4 && (i - 4) % 3 == 0 && (i - 4) / 3 < changed_upto;
+      bool client = std::find(mine.begin(), mine.end(), i) != mine.end();
+      t += line(i, client ? " CLIENT" : changed ? " edited" : "");
+    }
+    return t;
+  };
+  auto commit = [&](const std::string& text) {
+    auto c = f.store->Commit("them", "s",
+                             [&](const Revision&, ArticleStore::Plan* plan) {
+                               plan->text = text;
+                               return Status::OK();
+                             });
+    REQUIRE(c.ok());
+    return c->time_ms / 1000;
+  };
+  // Revision 3: the long text, in a later second than revision 2's (whose
+  // text the clients never saw); then one changed line per revision (lines
+  // 4, 7, 10, ...) until two revisions in a row share a second.
+  auto rev2 = f.store->Get(2);
+  REQUIRE(rev2.ok());
+  while (NowMs() / 1000 <= (*rev2)->meta.time_ms / 1000) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  int64_t prev = commit(text_with(0, {})), shared = -1;
+  for (int k = 1; k <= 40 && shared < 0; ++k) {
+    const int64_t sec = commit(text_with(k, {}));
+    if (sec == prev) shared = sec;
+    prev = sec;
+  }
+  REQUIRE(shared >= 0);
+  auto history = f.store->History();
+  REQUIRE(history.ok());
+  size_t earliest = 0, in_second = 0;
+  for (size_t i = history->size(); i-- > 0;) {
+    if ((*history)[i].time_ms / 1000 == shared) {
+      earliest = i;
+      ++in_second;
+    }
+  }
+  REQUIRE(in_second >= 2);
+  const uint64_t earliest_id = (*history)[earliest].id;
+  const uint64_t latest_id = history->back().id;
+  // What the client read: the earliest revision of the second (ids 3.. are
+  // the long text with earliest_id - 3 lines changed), plus its own change.
+  const int seen = static_cast<int>(earliest_id) - 3;
+  const int all = static_cast<int>(latest_id) - 3;
+  REQUIRE(f.Text() == text_with(all, {}));
+  Request req;
+  req.method = "POST";
+  req.path = kMwApiPath;
+  req.remote_addr = "192.0.2.7";
+  req.content_type = "application/x-www-form-urlencoded";
+  req.body = std::string(kEdit) +
+             "basetimestamp=" + FormEncode(FormatIsoTime(shared * 1000)) +
+             "&text=" + FormEncode(text_with(seen, {1}));
+  Response resp;
+  f.api->Handle(req, &resp);
+  CAPTURE(resp.body.substr(0, 300));
+  json got = json::parse(resp.body, nullptr, false);
+  REQUIRE(got.is_object());
+  CHECK(got["edit"]["result"] == "Success");
+  CHECK(got["edit"]["oldrevid"] == latest_id);
+  if (earliest_id != latest_id) CHECK(got["edit"]["merged"] == "");
+  // Every revision of the second kept, and the client's change.
+  CHECK(f.Text() == text_with(all, {1}));
+  // A client that read the latest revision of that second, changing the
+  // last line: its copy of the second's other edits is identical to theirs,
+  // which merges cleanly; the first client's line is kept.
+  req.body = std::string(kEdit) +
+             "basetimestamp=" + FormEncode(FormatIsoTime(shared * 1000)) +
+             "&text=" + FormEncode(text_with(all, {129}));
+  resp = Response();
+  f.api->Handle(req, &resp);
+  got = json::parse(resp.body, nullptr, false);
+  REQUIRE(got.is_object());
+  CHECK(got["edit"]["result"] == "Success");
+  CHECK(f.Text() == text_with(all, {1, 129}));
+}
+
+TEST_CASE("MwApi: nochange commits nothing") {
+  Fixture f;
+  Request req;
+  req.method = "POST";
+  req.path = kMwApiPath;
+  req.remote_addr = "192.0.2.7";
+  req.content_type = "application/x-www-form-urlencoded";
+  req.body = std::string(kEdit) + "baserevid=1&text=" + FormEncode(kTheirs);
+  Response resp;
+  f.api->Handle(req, &resp);
+  json got = json::parse(resp.body, nullptr, false);
+  CHECK(got["edit"]["nochange"] == "");
+  CHECK(!got["edit"].contains("newrevid"));
+  auto cur = f.store->Current();
+  REQUIRE(cur.ok());
+  CHECK((*cur)->meta.id == 2);
 }
 
 TEST_CASE("ParseMwTimestamp: both MediaWiki forms, nothing else") {

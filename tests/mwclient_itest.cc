@@ -10,10 +10,15 @@
 #include <string>
 
 #include "http_client.h"
+#include "itest_util.h"
 #include "stack.h"
 
 namespace wiki {
 namespace {
+
+using testing::RawExchange;
+using testing::RawRequest;
+using testing::RawResponse;
 
 TEST_CASE("python3-mwclient reads and edits through /w/api.php") {
   auto stack = Stack::Start();
@@ -72,6 +77,120 @@ TEST_CASE("/w/api.php answers in MediaWiki's shapes") {
   CHECK(bad->Header("mediawiki-api-error") == "badtoken");
   j = nlohmann::json::parse(bad->body, nullptr, false);
   CHECK(j["error"]["code"] == "badtoken");
+
+  // sha1 and revids; an old revision by timestamp.
+  auto sha = client.Get(api +
+                        "?action=query&prop=revisions&revids=1"
+                        "&rvprop=sha1|timestamp|ids&format=json");
+  REQUIRE(sha.ok());
+  j = nlohmann::json::parse(sha->body, nullptr, false);
+  const nlohmann::json r1 = j["query"]["pages"]["1"]["revisions"][0];
+  CHECK(r1["revid"] == 1);
+  CHECK(r1["sha1"].get<std::string>().size() == 40);
+  auto by_time =
+      client.Get(api +
+                 "?action=query&prop=revisions&titles=Latest_plane_crash"
+                 "&rvstart=" +
+                 r1["timestamp"].get<std::string>() +
+                 "&rvprop=ids|sha1&format=json&formatversion=2");
+  REQUIRE(by_time.ok());
+  j = nlohmann::json::parse(by_time->body, nullptr, false);
+  CHECK(j["query"]["pages"][0]["revisions"][0]["sha1"] == r1["sha1"]);
+
+  // appendtext, then the same text again: nochange, no new revision.
+  auto appended = client.PostForm(api, {{"action", "edit"},
+                                        {"format", "json"},
+                                        {"formatversion", "2"},
+                                        {"title", "Latest_plane_crash"},
+                                        {"appendtext", "<p>Appended.</p>\n"},
+                                        {"token", "+\\"}});
+  REQUIRE(appended.ok());
+  j = nlohmann::json::parse(appended->body, nullptr, false);
+  CHECK(j["edit"]["result"] == "Success");
+  CHECK(j["edit"]["newrevid"] == 2);
+  auto raw = client.Get(stack->ArticleUrl() + "?action=raw");
+  REQUIRE(raw.ok());
+  auto same = client.PostForm(api, {{"action", "edit"},
+                                    {"format", "json"},
+                                    {"formatversion", "2"},
+                                    {"title", "Latest_plane_crash"},
+                                    {"text", raw->body},
+                                    {"baserevid", "2"},
+                                    {"token", "+\\"}});
+  REQUIRE(same.ok());
+  j = nlohmann::json::parse(same->body, nullptr, false);
+  CHECK(j["edit"]["nochange"] == true);
+  CHECK(!j["edit"].contains("newrevid"));
+  auto info = client.Get(api +
+                         "?action=query&prop=info&titles=Latest_plane_crash"
+                         "&format=json&formatversion=2");
+  REQUIRE(info.ok());
+  j = nlohmann::json::parse(info->body, nullptr, false);
+  CHECK(j["query"]["pages"][0]["lastrevid"] == 2);
+}
+
+// nginx's limit_req refuses a burst of writes from one address (127.0.0.1
+// is exempt by design, so the client binds to 127.0.0.2): on /w/api.php in
+// MediaWiki's error shape, on /w/rest.php in the REST one, elsewhere in
+// plain text as before.
+TEST_CASE("/w/api.php: a rate-limited write is MediaWiki's ratelimited") {
+  auto stack = Stack::Start();
+  REQUIRE(stack != nullptr);
+  const std::string body =
+      "action=edit&format=json&title=Latest_plane_crash&baserevid=1"
+      "&text=x&token=abc";  // badtoken when let through: changes nothing
+  const std::string post =
+      RawRequest("POST", "/w/api.php",
+                 "Content-Type: application/x-www-form-urlencoded\r\n"
+                 "Content-Length: " +
+                     std::to_string(body.size()) + "\r\n") +
+      body;
+  int limited = 0, passed = 0;
+  for (int i = 0; i < 40; ++i) {  // far over 2/s with a burst of 10
+    RawResponse r = RawExchange(*stack, post, "127.0.0.2");
+    CHECK(r.status == 200);
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    REQUIRE(j.is_object());
+    CAPTURE(r.head);
+    if (j["error"]["code"] == "ratelimited") {
+      ++limited;
+      CHECK(r.head.find("MediaWiki-API-Error: ratelimited\r\n") !=
+            std::string::npos);
+      CHECK(r.head.find("Content-Type: application/json") != std::string::npos);
+      CHECK(r.head.find("Retry-After: 1\r\n") != std::string::npos);
+      CHECK(!j["error"]["info"].get<std::string>().empty());
+    } else {
+      ++passed;
+      CHECK(j["error"]["code"] == "badtoken");
+    }
+  }
+  CHECK(limited >= 20);
+  CHECK(passed >= 1);
+  // The same address, still limited: the REST API answers 429 in its shape,
+  // the reader's edit URL in plain text.
+  const std::string json_body = "{}";
+  RawResponse rest = RawExchange(
+      *stack,
+      RawRequest("PUT", "/w/rest.php/v1/page/Latest_plane_crash",
+                 "Content-Type: application/json\r\nContent-Length: 2\r\n") +
+          json_body,
+      "127.0.0.2");
+  CHECK(rest.status == 429);
+  auto j = nlohmann::json::parse(rest.body, nullptr, false);
+  REQUIRE(j.is_object());
+  CHECK(j["httpCode"] == 429);
+  CHECK(j["errorKey"] == "apierror-ratelimited");
+  CHECK(rest.head.find("MediaWiki-API-Error") == std::string::npos);
+  RawResponse wiki = RawExchange(
+      *stack,
+      RawRequest("PUT", "/wiki/Latest_plane_crash",
+                 "Content-Type: text/html\r\nContent-Length: 9\r\n") +
+          "<p>x</p>\n",
+      "127.0.0.2");
+  CHECK(wiki.status == 429);
+  CHECK(wiki.head.find("Content-Type: text/plain") != std::string::npos);
+  // 127.0.0.1 is never limited.
+  CHECK(RawExchange(*stack, post).body.find("badtoken") != std::string::npos);
 }
 
 TEST_CASE("/w/index.php?title=... answers as /wiki/<title>?...") {

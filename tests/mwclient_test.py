@@ -6,11 +6,15 @@ Usage: tests/mwclient_test.py PORT   (started by tests/mwclient_itest.cc)
 Reads the article, edits it with a summary (checked in the wiki's own
 history), edits from a stale base (must merge or be an editconflict, never
 silently revert the edit in between), collides on one line (editconflict),
-and pages through the revisions with continuation. Prints one line per
+pages through the revisions with continuation, reads revisions with sha1
+and by timestamp range, appends text and makes a nochange edit. Prints one line per
 check and exits non-zero if any failed.
 """
+import calendar
+import hashlib
 import json
 import sys
+import time
 import urllib.request
 import uuid
 
@@ -126,6 +130,53 @@ check(ids == sorted(ids, reverse=True) and ids[0] == newest[0]['id']
       and len(ids) == ids[0], 'all %d revisions, continuation included' % len(ids))
 check(any(r.get('comment') == summary for r in revs),
       'the summary is in the API history')
+
+# sha1 of every revision's text, as MediaWiki computes it.
+with_text = list(site().pages[TITLE].revisions(
+    limit=3, prop='ids|timestamp|sha1|content'))
+check(len(with_text) == ids[0] and all(
+    r.get('sha1') == hashlib.sha1(r['*'].encode('utf-8')).hexdigest()
+    for r in with_text), 'sha1 of each revision is the SHA-1 of its text')
+
+# Timestamp ranges: rvstart/rvend take whole seconds, rvdir orders them.
+def ts(r):
+    return calendar.timegm(r['timestamp'])
+
+
+def iso(secs):
+    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(secs))
+
+
+every = list(site().pages[TITLE].revisions(limit=50, prop='ids|timestamp'))
+mid = ts(every[len(every) // 2])
+older = [r['revid'] for r in site().pages[TITLE].revisions(
+    start=iso(mid), limit=2, prop='ids|timestamp')]
+check(older == [r['revid'] for r in every if ts(r) <= mid],
+      'rvstart, rvdir=older: every revision up to that second, newest first')
+newer = [r['revid'] for r in site().pages[TITLE].revisions(
+    start=iso(mid), dir='newer', limit=2, prop='ids|timestamp')]
+check(newer == sorted(r['revid'] for r in every if ts(r) >= mid),
+      'rvstart, rvdir=newer: every revision from that second, oldest first')
+ending = [r['revid'] for r in site().pages[TITLE].revisions(
+    end=iso(mid), limit=2, prop='ids|timestamp')]
+check(ending == [r['revid'] for r in every if ts(r) >= mid],
+      'rvend, rvdir=older: down to that second')
+
+# appendtext, through mwclient's Page.append.
+tail = '<p>Appended by mwclient %s.</p>\n' % uuid.uuid4().hex[:8]
+before = raw()
+result = site().pages[TITLE].append(tail, summary='append')
+check(result.get('result') == 'Success' and raw() == before + tail,
+      'append adds the text at the end')
+
+# The current text again: nochange, no new revision.
+p = site().pages[TITLE]
+last = json.loads(get('/wiki/Latest_plane_crash?action=history&format=json'))
+result = p.edit(p.text(), summary='nothing')
+after = json.loads(get('/wiki/Latest_plane_crash?action=history&format=json'))
+check('nochange' in result and 'newrevid' not in result
+      and after['revisions'][0]['id'] == last['revisions'][0]['id'],
+      'an unchanged text is a nochange edit, no new revision')
 
 print('%d failed' % len(failures))
 sys.exit(1 if failures else 0)
