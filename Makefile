@@ -19,7 +19,7 @@ CXXFLAGS ?= -O2 -g
 # Always used, whatever CXXFLAGS says (make test-asan replaces CXXFLAGS).
 WIKI_CXXFLAGS := -std=c++17 -Wall -Wextra -Werror -MMD -MP
 CPPFLAGS += -Ifcgi-app -Iloadtest -Itests
-LIBS      = -lfcgi -linih -lgumbo -lgit2 -lz -lpthread
+LIBS      = -lfcgi -linih -lgumbo -lgit2 -lz -lzstd -lpthread
 CURL_LIBS = -lcurl
 
 BUILD    := build
