@@ -51,7 +51,7 @@ PROBE     := $(BUILD)/front-probe
 FIB_TIME  := $(BUILD)/fib-time
 MAKE_HISTORY := $(BUILD)/make-history
 
-.PHONY: all deps run reload test test-crash test-asan bench bench-front bench-write bench-rollout bench-history storm-compare format clean \
+.PHONY: all deps run reload test test-crash test-asan bench bench-front bench-write bench-rollout bench-history bench-pack storm-compare format clean \
         fuzz fuzz-build fuzz-lib
 
 all: $(SERVER) $(UNIT) $(INTEG) $(STORM) $(PROBE) $(FIB_TIME) $(WRITE_SPEED) $(MAKE_HISTORY)
@@ -109,16 +109,22 @@ reload: $(SERVER) | deps
 test: $(SERVER) $(UNIT) $(INTEG) fuzz-build | deps
 	@tests/run-all
 
-bench: $(SERVER) $(STORM) $(FIB_TIME) $(PROBE) $(WRITE_SPEED) | deps
+bench: $(SERVER) $(STORM) $(FIB_TIME) $(PROBE) $(WRITE_SPEED) $(MAKE_HISTORY) | deps
 	@loadtest/bench
 	@loadtest/bench-front
 	@loadtest/write-speed
 	@loadtest/rollout-bench
+	@loadtest/bench-pack
 
 # A worker's RSS, start-up time and history-page latency with 10 and with
 # 1,000,000 revisions (loadtest/bench-history).
 bench-history: $(SERVER) $(MAKE_HISTORY) | deps
 	@loadtest/bench-history
+
+# Bytes per revision over 20,000 small edits with old revisions packed, and
+# ?oldid= latency of packed revisions (loadtest/bench-pack).
+bench-pack: $(SERVER) $(MAKE_HISTORY) | deps
+	@loadtest/bench-pack
 
 # A rollout and a rollback under a read flood and 10 edit attempts/s.
 bench-rollout: $(SERVER) $(STORM) | deps

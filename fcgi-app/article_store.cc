@@ -614,15 +614,11 @@ Result<PackStats> ArticleStore::PackOld() {
   if (!cur.ok()) return cur.status();
   auto packs = ListPacks(packs_dir_);  // another process may have packed
   if (!packs.ok()) return packs.status();
-  uint64_t count = 0;
+  uint64_t count = 0, next = 1;
   {
     std::lock_guard<std::mutex> guard(mu_);
     packs_ = std::move(*packs);
     count = count_;
-  }
-  uint64_t next = 1;
-  {
-    std::lock_guard<std::mutex> guard(mu_);
     if (!packs_.empty()) next = packs_.rbegin()->second + 1;
   }
   while (!stop_ && next + per_pack - 1 + options_.plain_revisions <= count) {

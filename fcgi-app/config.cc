@@ -57,8 +57,9 @@ int Handle(void* user, const char* section, const char* name,
       }
       c.plain_revisions = static_cast<uint64_t>(n);
     } else if (k == "pack_revisions") {
-      if (!ParseInt(value, 0, 65536, &n)) {
-        return bad("must be an integer from 0 (never pack) to 65536");
+      // A pack is built in memory from all its revisions' texts.
+      if (!ParseInt(value, 0, 1024, &n)) {
+        return bad("must be an integer from 0 (never pack) to 1024");
       }
       c.pack_revisions = static_cast<uint64_t>(n);
     } else {
