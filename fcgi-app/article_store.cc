@@ -42,6 +42,8 @@
 // its plain files exist is removed instead.
 #include "article_store.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -683,7 +685,14 @@ Status ArticleStore::PackRange(uint64_t first, uint64_t last,
 void ArticleStore::StartPacker() {
   if (packer_.joinable() || options_.pack_revisions == 0) return;
   pack_wanted_ = true;  // a backlog from before this start
+  // The thread starts with every signal blocked: the server takes SIGTERM
+  // and friends with sigwait on a thread of its own, and a signal must not
+  // land on this one instead.
+  sigset_t all, saved;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &saved);
   packer_ = std::thread([this] { PackerLoop(); });
+  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
 }
 
 void ArticleStore::PackerLoop() {

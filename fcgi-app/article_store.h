@@ -114,8 +114,9 @@ class ArticleStore {
   // before any plain file goes. Not concurrent with itself in one process.
   Result<PackStats> PackOld();
 
-  // Runs PackOld on a background thread (lowered priority) after each
-  // Commit of this store. For servers; tests call PackOld themselves.
+  // Runs PackOld on a background thread (lowered priority, every signal
+  // blocked) after each Commit of this store. For servers; tests call
+  // PackOld themselves.
   void StartPacker();
 
   const std::string& article_path() const { return article_path_; }
