@@ -19,7 +19,7 @@ CXXFLAGS ?= -O2 -g
 # Always used, whatever CXXFLAGS says (make test-asan replaces CXXFLAGS).
 WIKI_CXXFLAGS := -std=c++17 -Wall -Wextra -Werror -MMD -MP
 CPPFLAGS += -Ifcgi-app -Iloadtest -Itests
-LIBS      = -lfcgi -linih -lgumbo -lgit2 -lmbedcrypto -lz -lbrotlienc -lbrotlidec -lpthread
+LIBS      = -lfcgi -linih -lgumbo -lgit2 -lmbedcrypto -lz -lzstd -lbrotlienc -lbrotlidec -lpthread
 CURL_LIBS = -lcurl
 
 BUILD    := build
@@ -57,7 +57,7 @@ FIB_TIME  := $(BUILD)/fib-time
 MAKE_HISTORY := $(BUILD)/make-history
 SLOWLORIS := $(BUILD)/slowloris-bench
 
-.PHONY: all deps run reload test test-crash test-asan bench bench-front bench-open bench-edge bench-write bench-rollout bench-history bench-slowloris storm-compare format clean \
+.PHONY: all deps run reload test test-crash test-asan bench bench-front bench-open bench-edge bench-write bench-rollout bench-history bench-pack bench-slowloris storm-compare format clean \
         fuzz fuzz-build fuzz-lib
 
 all: $(SERVER) $(UNIT) $(INTEG) $(STORM) $(PROBE) $(OPEN_LOOP) $(FIB_TIME) $(WRITE_SPEED) $(MAKE_HISTORY) $(SLOWLORIS)
@@ -122,13 +122,14 @@ reload: $(SERVER) | deps
 test: $(SERVER) $(UNIT) $(INTEG) fuzz-build | deps
 	@tests/run-all
 
-bench: $(SERVER) $(STORM) $(FIB_TIME) $(PROBE) $(OPEN_LOOP) $(WRITE_SPEED) $(SLOWLORIS) | deps
+bench: $(SERVER) $(STORM) $(FIB_TIME) $(PROBE) $(OPEN_LOOP) $(WRITE_SPEED) $(SLOWLORIS) $(MAKE_HISTORY) | deps
 	@loadtest/bench
 	@loadtest/bench-front
 	@loadtest/write-speed
 	@loadtest/rollout-bench
 	@loadtest/bench-slowloris
 	@loadtest/bench-edge
+	@loadtest/bench-pack
 
 # A reader's p50/p99 with and without 200 slow-header connections from
 # 127.0.0.2 (loadtest/bench-slowloris).
@@ -139,6 +140,11 @@ bench-slowloris: $(SERVER) $(SLOWLORIS) | deps
 # 1,000,000 revisions (loadtest/bench-history).
 bench-history: $(SERVER) $(MAKE_HISTORY) | deps
 	@loadtest/bench-history
+
+# Bytes per revision over 20,000 small edits with old revisions packed, and
+# ?oldid= latency of packed revisions (loadtest/bench-pack).
+bench-pack: $(SERVER) $(MAKE_HISTORY) | deps
+	@loadtest/bench-pack
 
 # A rollout and a rollback under a read flood and 10 edit attempts/s.
 bench-rollout: $(SERVER) $(STORM) | deps

@@ -2,9 +2,16 @@
 //
 // On disk, under data_dir (see article_store.cc for the commit protocol):
 //   <title>.html        the current revision, a plain HTML file
-//   revisions/<id>.html every revision ever acknowledged, immutable
+//   revisions/<id>.html the newest acknowledged revisions, immutable
+//   packs/<a>-<b>.pack  revisions a..b, packed (revision_pack.h), immutable
 //   history.log         append-only metadata, one JSON line per revision
-//   .lock               flock(2) shared by every worker process
+//   .lock               flock(2) shared by every worker process (edits)
+//   .pack-lock          flock(2) of the one process packing at a time
+//
+// Packing (PackOld, see article_store.cc for its crash safety) turns whole
+// runs of pack_revisions revisions that are older than the newest
+// plain_revisions into one pack, then removes their plain files. It takes
+// neither the edit lock nor, beyond reading a few history records, mu_.
 //
 // Memory: a store keeps the byte offset of every kIndexStride-th history
 // record (half a byte a revision), the last record and the current text;
@@ -22,12 +29,16 @@
 #ifndef WIKI_ARTICLE_STORE_H_
 #define WIKI_ARTICLE_STORE_H_
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "fs_posix.h"
@@ -36,6 +47,21 @@
 
 namespace wiki {
 
+struct StoreOptions {
+  uint64_t plain_revisions = 64;  // newest revisions kept as plain files (>= 2)
+  uint64_t pack_revisions = 64;   // revisions per pack; 0 = never pack
+  int pack_level = 3;             // zstd level
+};
+
+// What one PackOld call did (make-history and the tests report it).
+struct PackStats {
+  uint64_t packs = 0;          // packs written
+  uint64_t revisions = 0;      // revisions moved into them
+  uint64_t bytes = 0;          // their size
+  int64_t max_mu_hold_us = 0;  // longest hold of the store's mutex
+  int64_t total_us = 0;
+};
+
 class ArticleStore {
  public:
   // Opens data_dir and recovers it (under the exclusive lock): removes
@@ -43,14 +69,21 @@ class ArticleStore {
   // tail and revision files that were never acknowledged, and rewrites the
   // article file if it disagrees with the last acknowledged revision. A
   // data_dir with an article file but no history imports that file as
-  // revision 1.
-  static Result<std::unique_ptr<ArticleStore>> Open(const std::string& data_dir,
-                                                    const std::string& title);
+  // revision 1. Packs: removes temp packs, and the plain files that a
+  // crash left behind of revisions already in a (verified) pack.
+  static Result<std::unique_ptr<ArticleStore>> Open(
+      const std::string& data_dir, const std::string& title,
+      const StoreOptions& options = StoreOptions());
+
+  // Stops the packer thread (if started), waiting for its current step.
+  ~ArticleStore();
 
   // The current revision. Costs one stat(2) when nothing changed.
   Result<RevisionPtr> Current();
 
-  // Revision `id` (current or past); NotFound if there is none.
+  // Revision `id` (current or past), from its plain file or its pack;
+  // NotFound if there is none, Corruption if its bytes do not match the
+  // hash of its history record.
   Result<RevisionPtr> Get(uint64_t id);
 
   // Every revision's metadata, oldest first (tests and tools; a request
@@ -84,12 +117,29 @@ class ArticleStore {
                               const std::string& summary, const Decide& decide,
                               std::string_view likely_text = {});
 
+  // Packs every whole run of pack_revisions revisions that lies below the
+  // newest plain_revisions (one process at a time: .pack-lock). Durable
+  // before any plain file goes. Not concurrent with itself in one process.
+  Result<PackStats> PackOld();
+
+  // Runs PackOld on a background thread (lowered priority, every signal
+  // blocked) after each Commit of this store. For servers; tests call
+  // PackOld themselves.
+  void StartPacker();
+
   const std::string& article_path() const { return article_path_; }
 
  private:
-  ArticleStore(std::string data_dir, std::string title);
+  ArticleStore(std::string data_dir, std::string title, StoreOptions options);
 
   Status Recover();
+  Status RecoverPacks(uint64_t last_id);
+  // Re-reads the list of packs (packs_dir_) into packs_.
+  Status ScanPacks();
+  // The text of packed revision `id`; NotFound if no pack holds it.
+  Result<std::string> ReadPacked(uint64_t id);
+  Status PackRange(uint64_t first, uint64_t last, PackStats* stats);
+  void PackerLoop();
   // Indexes log records appended since the last call and decodes the last
   // of them (a record in between is decoded when it is read). Caller holds
   // mu_.
@@ -110,6 +160,9 @@ class ArticleStore {
   const std::string article_path_;
   const std::string log_path_;
   const std::string lock_path_;
+  const std::string packs_dir_;
+  const std::string pack_lock_path_;
+  const StoreOptions options_;
 
   std::mutex mu_;  // guards everything below
   // Byte offset of record id 1 + i * kIndexStride at [i].
@@ -120,6 +173,14 @@ class ArticleStore {
   off_t log_offset_ = 0;    // bytes of history.log indexed so far
   RevisionPtr current_;     // cached current revision
   FileId current_file_id_;  // article file identity when cached
+  std::map<uint64_t, uint64_t> packs_;  // first id -> last id, as last seen
+
+  // The packer thread (StartPacker).
+  std::mutex packer_mu_;
+  std::condition_variable packer_cv_;
+  bool pack_wanted_ = false;  // guarded by packer_mu_
+  std::atomic<bool> stop_{false};
+  std::thread packer_;
 };
 
 }  // namespace wiki

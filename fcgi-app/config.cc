@@ -51,6 +51,17 @@ int Handle(void* user, const char* section, const char* name,
         return bad("must be an integer from 1024 to 67108864");
       }
       c.max_article_bytes = static_cast<size_t>(n);
+    } else if (k == "plain_revisions") {
+      if (!ParseInt(value, 2, 1000000, &n)) {
+        return bad("must be an integer from 2 to 1000000");
+      }
+      c.plain_revisions = static_cast<uint64_t>(n);
+    } else if (k == "pack_revisions") {
+      // A pack is built in memory from all its revisions' texts.
+      if (!ParseInt(value, 0, 1024, &n)) {
+        return bad("must be an integer from 0 (never pack) to 1024");
+      }
+      c.pack_revisions = static_cast<uint64_t>(n);
     } else {
       return bad("unknown key");
     }
@@ -184,6 +195,8 @@ Result<std::string> ConfigValue(const Config& c, std::string_view key) {
   if (key == "article.title") return c.title;
   if (key == "article.data_dir") return c.data_dir;
   if (key == "article.max_article_bytes") return to_string(c.max_article_bytes);
+  if (key == "article.plain_revisions") return to_string(c.plain_revisions);
+  if (key == "article.pack_revisions") return to_string(c.pack_revisions);
   if (key == "massage.mode") return std::string(MassageModeName(c.massage));
   if (key == "massage.fib_n") return to_string(c.fib_n);
   if (key == "edit.merge") return std::string(MergeModeName(c.merge));

@@ -1,6 +1,7 @@
 // config: the article server's settings, read from an INI file with inih.
 //
-//   [article]  title, data_dir, max_article_bytes
+//   [article]  title, data_dir, max_article_bytes, plain_revisions,
+//              pack_revisions
 //   [massage]  mode = per-revision | per-request, fib_n
 //   [edit]     merge = word | line | off
 //   [server]   threads, shed_after_ms, metrics_file, accel_redirect
@@ -14,6 +15,7 @@
 #define WIKI_CONFIG_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +36,10 @@ struct Config {
   std::string title = "Latest_plane_crash";
   std::string data_dir = "/var/lib/wiki";
   size_t max_article_bytes = 2 * 1024 * 1024;
+  // The newest revisions stay plain files; older ones are packed this many
+  // to a file (0 = never). See article_store.h.
+  uint64_t plain_revisions = 64;
+  uint64_t pack_revisions = 64;
 
   // [massage]
   MassageMode massage = MassageMode::kPerRevision;

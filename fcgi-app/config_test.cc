@@ -24,6 +24,7 @@ TEST_CASE("config: defaults") {
 TEST_CASE("config: --print values, as the INI spells them") {
   auto c = ParseConfig(
       "[article]\ntitle = T\nmax_article_bytes = 4096\n"
+      "plain_revisions = 9\npack_revisions = 0\n"
       "[edit]\nmerge = off\n[massage]\nmode = per-request\n"
       "[server]\nthreads = 7\n[server]\nthreads = 8\n");
   REQUIRE(c.ok());
@@ -34,6 +35,8 @@ TEST_CASE("config: --print values, as the INI spells them") {
   for (const Row& row : std::vector<Row>{
            {"article.title", "T"},
            {"article.max_article_bytes", "4096"},
+           {"article.plain_revisions", "9"},
+           {"article.pack_revisions", "0"},
            {"article.data_dir", "/var/lib/wiki"},
            {"edit.merge", "off"},
            {"massage.mode", "per-request"},
@@ -113,6 +116,8 @@ TEST_CASE("config: errors name the key") {
       {"[article]\ntitle = a/b\n", "title"},
       {"[article]\ntitle =\n", "title"},
       {"[article]\nmax_article_bytes = 10\n", "max_article_bytes"},
+      {"[article]\nplain_revisions = 1\n", "plain_revisions"},
+      {"[article]\npack_revisions = 5000\n", "pack_revisions"},
       {"[server]\nthreads = 0\n", "threads"},
       {"[server]\nthread = 4\n", "unknown key"},
       {"[edge]\ncaches = nohost\n", "caches"},

@@ -663,6 +663,8 @@ TEST_CASE("handler: with accel_redirect, nginx sends the article files") {
        "",
        200,
        Read({{"X-Accel-Redirect", "/_wiki/revisions/2.html"}})},
+      // An old revision's file may be packed away before nginx opens it:
+      // the app sends those bytes itself.
       {"old raw",
        "GET",
        "",
@@ -670,7 +672,7 @@ TEST_CASE("handler: with accel_redirect, nginx sends the article files") {
        {},
        "",
        200,
-       Read({{"X-Accel-Redirect", "/_wiki/revisions/1.html"}})},
+       Read({{"X-Accel-Redirect", ""}})},
       {"page: the cached page file",
        "GET",
        "",

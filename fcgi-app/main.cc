@@ -63,12 +63,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "article-server: metrics disabled: %s\n",
                  s.ToString().c_str());
   }
-  auto store = wiki::ArticleStore::Open(config->data_dir, config->title);
+  wiki::StoreOptions store_options;
+  store_options.plain_revisions = config->plain_revisions;
+  store_options.pack_revisions = config->pack_revisions;
+  auto store =
+      wiki::ArticleStore::Open(config->data_dir, config->title, store_options);
   if (!store.ok()) {
     std::fprintf(stderr, "article-server: %s\n",
                  store.status().ToString().c_str());
     return 1;
   }
+  (*store)->StartPacker();
   wiki::Handler handler(*config, store->get());
   return wiki::ServeFastCgi(*config, &handler);
 }

@@ -34,8 +34,9 @@ void AttachBody(PageCache* pages, const Representation& rep,
                 Response* resp) {
   const RevisionPtr& rev = rep.rev;
   if (rep.body == nullptr && rep.raw) {
-    if (!accel_prefix.empty()) {
+    if (!accel_prefix.empty() && rev->meta.id == current_id) {
       // Revision files are immutable: nginx can send this one directly.
+      // Not an old one: it may be packed (its file removed) meanwhile.
       resp->AddHeader(
           "X-Accel-Redirect",
           accel_prefix + "revisions/" + std::to_string(rev->meta.id) + ".html");
