@@ -450,8 +450,10 @@ TEST_CASE("edit: a client that hangs up stops the edit before the commit") {
         req.kind = c.kind;
         req.author = "tester";
         req.text = c.theirs ? kMineApart : kTheirs;
+        // req.if_match is a view: the tag must outlive Submit.
+        const std::string tag = before->meta.RawETag();
         if (c.kind == EditKind::kPut) {
-          req.if_match = before->meta.RawETag();
+          req.if_match = tag;
         } else {
           req.base_revision = 1;
         }
