@@ -16,6 +16,7 @@
 // seconds after the schedule ended. Exit status 2 on bad arguments or when
 // no connection can be made, else 0: speed is reported, not judged.
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -83,7 +84,13 @@ struct Totals {
   Histogram latency;
   uint64_t scheduled = 0, sent = 0, ok = 0, errors = 0, reconnects = 0;
   int64_t start_ns = 0, last_done_ns = 0;
+  double stopped_after_s = 0;  // > 0: SIGINT/SIGTERM cut the schedule short
 };
+
+// Set by SIGINT/SIGTERM: a caller that runs the generator as a background
+// load for an unknown time stops it and still gets the report.
+volatile sig_atomic_t g_stop = 0;
+void OnStopSignal(int) { g_stop = 1; }
 
 class Generator {
  public:
@@ -222,12 +229,19 @@ bool Generator::Run(Totals* t) {
   }
   std::vector<struct epoll_event> events(conns_.size());
   start_ns_ = NowNs();
-  const int64_t end_ns = start_ns_ + schedule_.IntendedNs(schedule_.Count()) +
+  int64_t end_ns = start_ns_ + schedule_.IntendedNs(schedule_.Count()) +
                          static_cast<int64_t>(o_.drain * 1e9);
   uint64_t next = 0;
+  uint64_t count = schedule_.Count();
   for (;;) {
     const int64_t now = NowNs();
-    const uint64_t due = schedule_.DueAt(now - start_ns_);
+    if (g_stop && t->stopped_after_s == 0) {
+      // Nothing more is sent; what is in flight is still awaited (drain).
+      count = next;
+      t->stopped_after_s = static_cast<double>(now - start_ns_) / 1e9;
+      end_ns = now + static_cast<int64_t>(o_.drain * 1e9);
+    }
+    const uint64_t due = std::min(count, schedule_.DueAt(now - start_ns_));
     while (next < due && !idle_.empty()) {
       Conn* c = &conns_[idle_.back()];
       idle_.pop_back();
@@ -245,13 +259,13 @@ bool Generator::Run(Totals* t) {
       ++in_flight_;
       if (w != static_cast<ssize_t>(request_.size())) Fail(c, t);
     }
-    if ((next == schedule_.Count() && in_flight_ == 0) || now >= end_ns) break;
+    if ((next == count && in_flight_ == 0) || now >= end_ns) break;
     // Sleep until the next request is due (nanosecond timeout), or until a
     // response arrives; with a backlog, only for responses.
     struct timespec timeout {
       0, 100000000
     };
-    if (next < schedule_.Count() && next >= due) {
+    if (next < count && next >= due) {
       const int64_t wait = start_ns_ + schedule_.IntendedNs(next) - now;
       timeout.tv_sec = wait / 1000000000;
       timeout.tv_nsec = wait % 1000000000;
@@ -264,7 +278,7 @@ bool Generator::Run(Totals* t) {
       if (c->fd >= 0) OnReadable(c, t);
     }
   }
-  t->scheduled = schedule_.Count();
+  t->scheduled = count;
   t->start_ns = start_ns_;
   return true;
 }
@@ -316,8 +330,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   Totals t;
+  ::signal(SIGINT, OnStopSignal);
+  ::signal(SIGTERM, OnStopSignal);
   Generator gen(o, addr);
   const bool ran = gen.Run(&t);
+  if (t.stopped_after_s > 0) o.duration = t.stopped_after_s;
   ::freeaddrinfo(addr);
   if (!ran) return 2;
   // Achieved: good answers per second of the run, which lasts at least the
