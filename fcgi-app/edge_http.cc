@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "fs_posix.h"
+#include "http.h"
 
 namespace wiki {
 
@@ -17,16 +18,6 @@ namespace {
 
 constexpr size_t kMaxAnswerBytes = 16384;  // a HEAD answer's headers
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
@@ -166,8 +157,8 @@ EdgeAnswer ParseEdgeAnswer(std::string_view bytes) {
     if (c == std::string_view::npos) continue;
     std::string_view name = line.substr(0, c);
     std::string_view value = Trim(line.substr(c + 1));
-    if (EqualsNoCase(name, "x-revision")) a.revision = std::string(value);
-    if (EqualsNoCase(name, "x-wiki-edge-cache")) a.cache = std::string(value);
+    if (EqualsIgnoreCase(name, "x-revision")) a.revision = std::string(value);
+    if (EqualsIgnoreCase(name, "x-wiki-edge-cache")) a.cache = std::string(value);
   }
   return a;
 }

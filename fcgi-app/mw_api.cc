@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "form_parser.h"
+#include "render.h"
 #include "responses.h"
 
 namespace wiki {
@@ -441,28 +442,6 @@ constexpr const char* kRvProps[] = {
     "slotsha1", "contentmodel", "comment",   "parsedcomment",
     "content",  "tags",         "roles",     "parsetree"};
 
-std::string HtmlEscape(std::string_view s) {
-  std::string out;
-  for (char ch : s) {
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += ch;
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
