@@ -32,6 +32,7 @@ namespace wiki {
 namespace {
 
 using testing::Put;
+using testing::SendCoded;
 using testing::ToId;
 
 // One conf/wikiedge (an nginx) in its own process group and temporary
@@ -163,20 +164,6 @@ class EdgeProc {
   std::string run_dir_;
 };
 
-HttpResponse Send(HttpClient& client, const std::string& method,
-                  const std::string& url, const std::string& accept_encoding,
-                  const std::string& if_none_match = "") {
-  HttpRequest req;
-  req.method = method;
-  req.url = url;
-  req.headers.push_back({"Accept-Encoding", accept_encoding});
-  if (!if_none_match.empty())
-    req.headers.push_back({"If-None-Match", if_none_match});
-  auto r = client.Send(req);
-  REQUIRE(r.ok());
-  return *r;
-}
-
 std::string Query(const EdgeRepresentation& rep) { return rep.query; }
 
 // Waits (at most 15 s) until the origin's keeper has filled the edge: every
@@ -185,7 +172,7 @@ bool Filled(HttpClient& client, const EdgeProc& edge) {
   for (int i = 0; i < 150; ++i) {
     bool all = true;
     for (const EdgeRepresentation& rep : kEdgeRepresentations) {
-      HttpResponse r = Send(client, "HEAD", edge.ArticleUrl() + Query(rep),
+      HttpResponse r = SendCoded(client, "HEAD", edge.ArticleUrl() + Query(rep),
                             rep.accept_encoding);
       all = all && r.status == 200 &&
             (r.Header("x-wiki-edge-cache") == "HIT" ||
@@ -226,7 +213,7 @@ void CheckServes(HttpClient& client, const EdgeProc& edge, uint64_t rev,
     CAPTURE(edge.ArticleUrl() + Query(rep));
     CAPTURE(rep.accept_encoding);
     const std::string url = edge.ArticleUrl() + Query(rep);
-    HttpResponse get = Send(client, "GET", url, rep.accept_encoding);
+    HttpResponse get = SendCoded(client, "GET", url, rep.accept_encoding);
     CHECK(get.status == 200);
     CHECK(ToId(get.Header("x-revision")) == rev);
     CHECK((get.Header("content-encoding") == "gzip") == gz);
@@ -237,17 +224,17 @@ void CheckServes(HttpClient& client, const EdgeProc& edge, uint64_t rev,
       CHECK(body.find(text.substr(0, text.find('\n'))) != std::string::npos);
     }
     const std::string etag = get.Header("etag");
-    HttpResponse head = Send(client, "HEAD", url, rep.accept_encoding);
+    HttpResponse head = SendCoded(client, "HEAD", url, rep.accept_encoding);
     CHECK(head.status == 200);
     CHECK(head.body.empty());
     CHECK(ToId(head.Header("x-revision")) == rev);
     CHECK(head.Header("etag") == etag);
-    HttpResponse nm = Send(client, "GET", url, rep.accept_encoding, etag);
+    HttpResponse nm = SendCoded(client, "GET", url, rep.accept_encoding, etag);
     CHECK(nm.status == 304);
     CHECK(nm.body.empty());
     if (!tags->empty()) {
       HttpResponse old =
-          Send(client, "GET", url, rep.accept_encoding, (*tags)[i]);
+          SendCoded(client, "GET", url, rep.accept_encoding, (*tags)[i]);
       CHECK(old.status == 200);
       CHECK(ToId(old.Header("x-revision")) == rev);
     }
@@ -336,7 +323,7 @@ TEST_CASE("edge caches: every edge serves each acknowledged revision") {
     acked = rev;
     for (size_t k = 0; k < edges.size(); ++k)
       CheckServes(client, *edges[k], rev, text, &tags[k]);
-    etag = Send(client, "HEAD", s->ArticleUrl() + "?action=raw", "")
+    etag = SendCoded(client, "HEAD", s->ArticleUrl() + "?action=raw", "")
                .Header("etag");
   }
   done = true;
@@ -373,12 +360,12 @@ TEST_CASE("edge caches: every edge serves each acknowledged revision") {
     CAPTURE(e->ArticleUrl());
     for (const EdgeRepresentation& rep : kEdgeRepresentations) {
       const std::string url = e->ArticleUrl() + Query(rep);
-      HttpResponse r = Send(client, "GET", url, rep.accept_encoding);
+      HttpResponse r = SendCoded(client, "GET", url, rep.accept_encoding);
       CHECK(r.status == 200);
       CHECK(ToId(r.Header("x-revision")) == rev);
-      CHECK(Send(client, "HEAD", url, rep.accept_encoding).status == 200);
+      CHECK(SendCoded(client, "HEAD", url, rep.accept_encoding).status == 200);
     }
-    CHECK(Send(client, "GET", e->ArticleUrl() + "?action=raw", "").body ==
+    CHECK(SendCoded(client, "GET", e->ArticleUrl() + "?action=raw", "").body ==
           text);
     auto put = Put(client, e->ArticleUrl(), text + "<p>x</p>\n", etag);
     REQUIRE(put.ok());

@@ -30,21 +30,8 @@ namespace wiki {
 namespace {
 
 using testing::Put;
+using testing::SendCoded;
 using testing::ToId;
-
-HttpResponse Send(HttpClient& client, const std::string& method,
-                  const std::string& url, const std::string& accept_encoding,
-                  const std::string& if_none_match = "") {
-  HttpRequest req;
-  req.method = method;
-  req.url = url;
-  req.headers.push_back({"Accept-Encoding", accept_encoding});
-  if (!if_none_match.empty())
-    req.headers.push_back({"If-None-Match", if_none_match});
-  auto r = client.Send(req);
-  REQUIRE(r.ok());
-  return *r;
-}
 
 double RequestsAnswered(HttpClient& client, const Stack& s) {
   auto r = client.Get(s.BaseUrl() + "/metrics");
@@ -92,7 +79,7 @@ TEST_CASE("front cache: nginx answers reads with the app's representation") {
   const std::string url = s->ArticleUrl();
   // The app answers ?oldid=<current> itself, through the same code as the
   // current page: both must be byte- and header-identical.
-  const uint64_t rev = ToId(Send(client, "GET", url, "").Header("x-revision"));
+  const uint64_t rev = ToId(SendCoded(client, "GET", url, "").Header("x-revision"));
   REQUIRE(rev > 0);
   const std::string oldid = "oldid=" + std::to_string(rev);
   for (const char* ae : {"", "gzip", "gzip, deflate, br"}) {
@@ -102,8 +89,8 @@ TEST_CASE("front cache: nginx answers reads with the app's representation") {
       const std::string q = *action ? std::string("?") + action : "";
       const std::string app_q =
           "?" + oldid + (*action ? std::string("&") + action : "");
-      HttpResponse front = Send(client, "GET", url + q, ae);
-      HttpResponse app = Send(client, "GET", url + app_q, ae);
+      HttpResponse front = SendCoded(client, "GET", url + q, ae);
+      HttpResponse app = SendCoded(client, "GET", url + app_q, ae);
       REQUIRE(front.status == 200);
       REQUIRE(app.status == 200);
       CHECK(front.body == app.body);
@@ -115,7 +102,7 @@ TEST_CASE("front cache: nginx answers reads with the app's representation") {
         CHECK(front.Header(h) == app.Header(h));
       }
       const std::string etag = front.Header("etag");
-      HttpResponse head = Send(client, "HEAD", url + q, ae);
+      HttpResponse head = SendCoded(client, "HEAD", url + q, ae);
       CHECK(head.status == 200);
       CHECK(head.body.empty());
       CHECK(head.Header("etag") == etag);
@@ -126,18 +113,18 @@ TEST_CASE("front cache: nginx answers reads with the app's representation") {
            {etag, weak, "\"x\", " + etag, "\"x\"," + weak + ", \"y\"",
             std::string("*")}) {
         CAPTURE(inm);
-        HttpResponse nm = Send(client, "GET", url + q, ae, inm);
+        HttpResponse nm = SendCoded(client, "GET", url + q, ae, inm);
         CHECK(nm.status == 304);
         CHECK(nm.body.empty());
         CHECK(nm.Header("etag") == etag);
         CHECK(nm.Header("x-revision") == std::to_string(rev));
-        CHECK(Send(client, "HEAD", url + q, ae, inm).status == 304);
+        CHECK(SendCoded(client, "HEAD", url + q, ae, inm).status == 304);
       }
       for (const std::string& inm :
            {std::string("\"x\""), etag.substr(0, etag.size() - 1) + "0\"",
             std::string("\"p") + std::to_string(rev + 1) + "\""}) {
         CAPTURE(inm);
-        CHECK(Send(client, "GET", url + q, ae, inm).status == 200);
+        CHECK(SendCoded(client, "GET", url + q, ae, inm).status == 200);
       }
     }
   }
@@ -169,32 +156,32 @@ TEST_CASE("front cache: nginx answers reads with the app's representation") {
                          "br;q=0, gzip;q=0, *"}) {
     CAPTURE(ae);
     const std::string expected = InfoOf(PreferredCoding(ae)).content_encoding;
-    CHECK(Send(client, "GET", url, ae).Header("content-encoding") == expected);
+    CHECK(SendCoded(client, "GET", url, ae).Header("content-encoding") == expected);
     CHECK(
-        Send(client, "GET", url + "?" + oldid, ae).Header("content-encoding") ==
+        SendCoded(client, "GET", url + "?" + oldid, ae).Header("content-encoding") ==
         expected);
-    CHECK(Send(client, "HEAD", url + "?action=raw", ae)
+    CHECK(SendCoded(client, "HEAD", url + "?action=raw", ae)
               .Header("content-encoding") == expected);
   }
   // The brotli bodies nginx sends decode to the identity bytes.
   for (const char* q : {"", "?action=raw"}) {
-    HttpResponse br = Send(client, "GET", url + q, "br");
+    HttpResponse br = SendCoded(client, "GET", url + q, "br");
     REQUIRE(br.Header("content-encoding") == "br");
-    CHECK(testing::Unbrotli(br.body) == Send(client, "GET", url + q, "").body);
+    CHECK(testing::Unbrotli(br.body) == SendCoded(client, "GET", url + q, "").body);
   }
   // Those reads did not reach the app: only the other URLs did.
   const double before = RequestsAnswered(client, *s);
   for (int i = 0; i < 40; ++i) {
-    CHECK(Send(client, i % 2 ? "GET" : "HEAD",
+    CHECK(SendCoded(client, i % 2 ? "GET" : "HEAD",
                url + (i % 4 < 2 ? "" : "?action=raw"), i % 3 ? "gzip" : "")
               .status == 200);
   }
   CHECK(RequestsAnswered(client, *s) - before <= 2);  // the scrapes
   // Other URLs still reach the app; clients cannot ask for the files.
-  CHECK(Send(client, "GET", url + "?action=nonsense", "").status == 400);
-  CHECK(Send(client, "GET", s->BaseUrl() + "/pages/current/p", "").status ==
+  CHECK(SendCoded(client, "GET", url + "?action=nonsense", "").status == 400);
+  CHECK(SendCoded(client, "GET", s->BaseUrl() + "/pages/current/p", "").status ==
         404);
-  CHECK(Send(client, "GET", url + "/../x", "").status == 404);
+  CHECK(SendCoded(client, "GET", url + "/../x", "").status == 404);
   CHECK(s->Stop());
 }
 
@@ -207,7 +194,7 @@ TEST_CASE("front cache: per-request massaging bypasses it") {
   HttpClient client;
   const double before = RequestsAnswered(client, *s);
   for (int i = 0; i < 3; ++i) {
-    CHECK(Send(client, "GET", s->ArticleUrl(), "").status == 200);
+    CHECK(SendCoded(client, "GET", s->ArticleUrl(), "").status == 200);
   }
   CHECK(RequestsAnswered(client, *s) - before >= 3);
   // nginx's fallback for a directory that vanished between the symlink's
@@ -219,11 +206,11 @@ TEST_CASE("front cache: per-request massaging bypasses it") {
                                             pages + "current-fake");
   std::filesystem::rename(pages + "current-fake", pages + "current");
   for (const char* q : {"", "?action=raw"}) {
-    HttpResponse r = Send(client, "GET", s->ArticleUrl() + q, "gzip");
+    HttpResponse r = SendCoded(client, "GET", s->ArticleUrl() + q, "gzip");
     CHECK(r.status == 200);
     CHECK(ToId(r.Header("x-revision")) == 1);
     CHECK(r.Header("x-fibonacci") ==
-          Send(client, "GET", s->ArticleUrl() + "?oldid=1", "")
+          SendCoded(client, "GET", s->ArticleUrl() + "?oldid=1", "")
               .Header("x-fibonacci"));
   }
   CHECK(s->Stop());
@@ -236,7 +223,7 @@ TEST_CASE("front cache: a failed publish keeps the edit and reads current") {
   REQUIRE(s);
   HttpClient client;
   const std::string url = s->ArticleUrl();
-  HttpResponse raw = Send(client, "GET", url + "?action=raw", "");
+  HttpResponse raw = SendCoded(client, "GET", url + "?action=raw", "");
   const uint64_t rev = ToId(raw.Header("x-revision"));
   const std::string fib = raw.Header("x-fibonacci");
   const std::string text = raw.body + "<p>publish fails</p>\n";
@@ -255,7 +242,7 @@ TEST_CASE("front cache: a failed publish keeps the edit and reads current") {
   CHECK(put->status == 200);  // the edit is durable all the same
   for (const char* q : {"", "?action=raw"}) {
     for (const char* ae : {"", "gzip"}) {
-      CHECK(ToId(Send(client, "GET", url + q, ae).Header("x-revision")) ==
+      CHECK(ToId(SendCoded(client, "GET", url + q, ae).Header("x-revision")) ==
             rev + 1);
     }
   }
@@ -277,7 +264,7 @@ TEST_CASE("front cache: a failed publish keeps the edit and reads current") {
     target = std::filesystem::read_symlink(pages + "current").string();
   }
   CHECK(target == name);
-  CHECK(ToId(Send(client, "GET", url, "").Header("x-revision")) == rev + 1);
+  CHECK(ToId(SendCoded(client, "GET", url, "").Header("x-revision")) == rev + 1);
   CHECK(s->Stop());
 }
 
@@ -316,7 +303,7 @@ TEST_CASE("front cache: no read after an acknowledgment sees an older one") {
       const int coding = rng() % 3;         // identity, gzip, brotli
       const int form = rng() % 3;           // GET, HEAD, conditional GET
       const uint64_t floor = acked.load();  // acknowledged before we start
-      HttpResponse r = Send(client, form == 1 ? "HEAD" : "GET",
+      HttpResponse r = SendCoded(client, form == 1 ? "HEAD" : "GET",
                             url + (raw ? "?action=raw" : ""), kAccept[coding],
                             form == 2 ? last_etag : "");
       ++reads;

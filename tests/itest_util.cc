@@ -320,19 +320,9 @@ std::string RawRequest(const std::string& method, const std::string& target,
          extra_headers + "Connection: close\r\n\r\n";
 }
 
-// Sends `request` byte for byte on a new connection (from `source_ip` if
-// given) and reads until the server closes it.
-RawResponse RawExchange(const Stack& s, const std::string& request,
-                        const std::string& source_ip) {
+int ConnectFrom(const Stack& s, const std::string& source_ip) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   REQUIRE(fd >= 0);
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  timeval tv{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
   if (!source_ip.empty()) {
     sockaddr_in src{};
     src.sin_family = AF_INET;
@@ -343,7 +333,41 @@ RawResponse RawExchange(const Stack& s, const std::string& request,
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<uint16_t>(PortOf(s)));
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+HttpResponse SendCoded(HttpClient& client, const std::string& method,
+                       const std::string& url,
+                       const std::string& accept_encoding,
+                       const std::string& if_none_match) {
+  HttpRequest req;
+  req.method = method;
+  req.url = url;
+  req.headers.push_back({"Accept-Encoding", accept_encoding});
+  if (!if_none_match.empty())
+    req.headers.push_back({"If-None-Match", if_none_match});
+  auto r = client.Send(req);
+  REQUIRE(r.ok());
+  return *r;
+}
+
+// Sends `request` byte for byte on a new connection (from `source_ip` if
+// given) and reads until the server closes it.
+RawResponse RawExchange(const Stack& s, const std::string& request,
+                        const std::string& source_ip) {
+  int fd = ConnectFrom(s, source_ip);
+  REQUIRE(fd >= 0);
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
   for (size_t sent = 0; sent < request.size();) {
     ssize_t n =
         ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);

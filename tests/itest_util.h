@@ -166,6 +166,17 @@ std::string MultipartType(const std::string& boundary = kBoundary);
 // The parts of `curl -F article=@Latest_plane_crash.html -F base_revision=N`.
 std::vector<Part> ArticleUpload(const std::string& text, long base);
 
+// A new TCP connection to the stack from `source_ip` ("" = 127.0.0.1); -1
+// if the connect failed (the caller decides whether that is expected).
+int ConnectFrom(const Stack& s, const std::string& source_ip);
+
+// A request with this Accept-Encoding (and If-None-Match, if given);
+// REQUIREs an answer.
+HttpResponse SendCoded(HttpClient& client, const std::string& method,
+                       const std::string& url,
+                       const std::string& accept_encoding,
+                       const std::string& if_none_match = "");
+
 // HTTP over a raw socket: libcurl normalises "/../" in URLs and never reads
 // a body after HEAD or 304.
 struct RawResponse {

@@ -347,28 +347,6 @@ TEST_CASE("security: one CSP without 'unsafe-inline'; the style is a file") {
   CHECK(Contains(css.body, "body{"));
 }
 
-// A new TCP connection to the stack from `source_ip` ("" = 127.0.0.1); -1
-// if the connect failed (the caller decides whether that is expected).
-int ConnectFrom(const Stack& s, const std::string& source_ip) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  REQUIRE(fd >= 0);
-  if (!source_ip.empty()) {
-    sockaddr_in src{};
-    src.sin_family = AF_INET;
-    REQUIRE(::inet_pton(AF_INET, source_ip.c_str(), &src.sin_addr) == 1);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof(src)) == 0);
-  }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(PortOf(s)));
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 bool SendAll(int fd, const std::string& bytes) {
   for (size_t sent = 0; sent < bytes.size();) {
     ssize_t n =
