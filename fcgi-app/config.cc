@@ -46,6 +46,9 @@ int Handle(void* user, const char* section, const char* name,
     } else if (k == "data_dir") {
       if (v.empty()) return bad("must not be empty");
       c.data_dir = v;
+    } else if (k == "cache_dir") {
+      if (v.empty()) return bad("must not be empty");
+      c.cache_dir = v;
     } else if (k == "max_article_bytes") {
       if (!ParseInt(value, 1024, 64L * 1024 * 1024, &n)) {
         return bad("must be an integer from 1024 to 67108864");
@@ -194,6 +197,7 @@ Result<std::string> ConfigValue(const Config& c, std::string_view key) {
   using std::to_string;
   if (key == "article.title") return c.title;
   if (key == "article.data_dir") return c.data_dir;
+  if (key == "article.cache_dir") return c.CacheDir();
   if (key == "article.max_article_bytes") return to_string(c.max_article_bytes);
   if (key == "article.plain_revisions") return to_string(c.plain_revisions);
   if (key == "article.pack_revisions") return to_string(c.pack_revisions);

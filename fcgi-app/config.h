@@ -1,7 +1,7 @@
 // config: the article server's settings, read from an INI file with inih.
 //
-//   [article]  title, data_dir, max_article_bytes, plain_revisions,
-//              pack_revisions
+//   [article]  title, data_dir, cache_dir, max_article_bytes,
+//              plain_revisions, pack_revisions
 //   [massage]  mode = per-revision | per-request, fib_n
 //   [edit]     merge = word | line | off
 //   [server]   threads, shed_after_ms, metrics_file, accel_redirect
@@ -35,6 +35,15 @@ struct Config {
   // [article]
   std::string title = "Latest_plane_crash";
   std::string data_dir = "/var/lib/wiki";
+  // Derived files, rebuilt from data_dir whenever they are missing: the
+  // front cache (pages/, front_pages.h) and the X-Accel page bodies
+  // (cache/, page_cache.h). Every edit creates a dozen of them and deletes
+  // as many old ones, none fsynced: on tmpfs (/run/wiki) that costs the
+  // disk's journal nothing. "" = data_dir: use CacheDir().
+  std::string cache_dir;
+  const std::string& CacheDir() const {
+    return cache_dir.empty() ? data_dir : cache_dir;
+  }
   size_t max_article_bytes = 2 * 1024 * 1024;
   // The newest revisions stay plain files; older ones are packed this many
   // to a file (0 = never). See article_store.h.

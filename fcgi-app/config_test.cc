@@ -38,6 +38,7 @@ TEST_CASE("config: --print values, as the INI spells them") {
            {"article.plain_revisions", "9"},
            {"article.pack_revisions", "0"},
            {"article.data_dir", "/var/lib/wiki"},
+           {"article.cache_dir", "/var/lib/wiki"},  // default: data_dir
            {"edit.merge", "off"},
            {"massage.mode", "per-request"},
            {"massage.fib_n", "34"},
@@ -73,6 +74,11 @@ TEST_CASE("config: values and the last occurrence wins") {
       "[server]\nthreads = 8\nshed_after_ms = 0\nmetrics_file = /m\n");
   REQUIRE_MESSAGE(c.ok(), c.status().ToString());
   CHECK(c->data_dir == "/b");
+  CHECK(c->CacheDir() == "/b");  // follows the data_dir given last
+  auto own = ParseConfig("[article]\ndata_dir = /a\ncache_dir = /run/w\n");
+  REQUIRE(own.ok());
+  CHECK(own->CacheDir() == "/run/w");
+  CHECK(*ConfigValue(*own, "article.cache_dir") == "/run/w");
   CHECK(c->max_article_bytes == 4096);
   CHECK(c->massage == MassageMode::kPerRequest);
   CHECK(c->fib_n == 20);
@@ -115,6 +121,7 @@ TEST_CASE("config: errors name the key") {
       {"[edit]\nmerge = maybe\n", "merge"},
       {"[article]\ntitle = a/b\n", "title"},
       {"[article]\ntitle =\n", "title"},
+      {"[article]\ncache_dir =\n", "cache_dir"},
       {"[article]\nmax_article_bytes = 10\n", "max_article_bytes"},
       {"[article]\nplain_revisions = 1\n", "plain_revisions"},
       {"[article]\npack_revisions = 5000\n", "pack_revisions"},

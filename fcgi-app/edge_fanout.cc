@@ -37,6 +37,7 @@ EdgeFanout::EdgeFanout(const Config& config, ArticleStore* store)
       timeout_ms_(config.edge_timeout_ms),
       title_(config.title),
       data_dir_(config.data_dir),
+      pages_dir_(config.CacheDir() + "/pages"),
       store_(store) {}
 
 EdgeFanout::~EdgeFanout() {
@@ -80,8 +81,7 @@ void EdgeFanout::AfterPublish() {
 }
 
 uint64_t EdgeFanout::ServedRevision() {
-  const uint64_t front =
-      FrontPages::IdOf(FrontPages(data_dir_ + "/pages").CurrentName());
+  const uint64_t front = FrontPages::IdOf(FrontPages(pages_dir_).CurrentName());
   if (front != 0) return front;
   auto rev = store_->Current();
   return rev.ok() ? (*rev)->meta.id : 0;

@@ -107,6 +107,7 @@ class EdgeFanout {
   const int timeout_ms_;
   const std::string title_;
   const std::string data_dir_;
+  const std::string pages_dir_;  // the front cache's (front_pages.h)
   ArticleStore* const store_;
 
   std::mutex edges_mu_;  // guards edges_ (rounds are serialised anyway)

@@ -11,13 +11,22 @@
 
 namespace wiki {
 
+namespace {
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+}  // namespace
+
 FrontCache::FrontCache(const Config& config, ArticleStore* store,
                        PageCache* pages, Massager* massager)
     : enabled_(config.massage == MassageMode::kPerRevision),
       store_(store),
       pages_(pages),
       massager_(massager),
-      front_(config.data_dir + "/pages") {}
+      front_(config.CacheDir() + "/pages") {}
 
 FrontCache::~FrontCache() {
   {
@@ -46,7 +55,7 @@ void FrontCache::Start() {
   }
   // Always, even if `current` names the current revision: after a crash its
   // (never fsynced) files may be short; Sync checks them.
-  Publish("start", false);
+  Publish("start", nullptr, std::chrono::steady_clock::now());
   // The backstop thread takes no signals: the server's stop signals are
   // for the one thread that sigwait()s for them (fcgi_server.cc), and this
   // thread starts before they are blocked.
@@ -59,6 +68,19 @@ void FrontCache::Start() {
 
 void FrontCache::AfterCommit(const RevisionMeta& committed) {
   if (!enabled_) return;
+  const auto start = std::chrono::steady_clock::now();
+  // Coalescing: the acknowledgment needs `current` at `committed` or newer,
+  // not `committed` itself. Each commit's own publisher publishes the
+  // store's current revision before it answers, so when a newer commit has
+  // landed, its publisher will do (and usually has already done) the work:
+  // wait for it instead of rendering and compressing a revision nobody
+  // will read. Ids only grow within a data dir, and Start() republishes
+  // whatever `current` named before.
+  if (front_.PublishedId() >= committed.id ||
+      (NewerCommitted(committed) && WaitPublished(committed, start))) {
+    Metrics::Global().CountFrontPublish(true, SecondsSince(start));
+    return;
+  }
   // The page is rendered and compressed before the publishers' lock is
   // taken (Sync's source then finds it built): the lock is held for the
   // file writes alone, and workers build their revisions on their cores at
@@ -66,15 +88,34 @@ void FrontCache::AfterCommit(const RevisionMeta& committed) {
   auto rev = store_->Current();
   if (rev.ok() && (*rev)->meta.id == committed.id) pages_->Current(*rev);
   // The store's current revision is published: `committed` or newer.
-  Publish("commit", true);
+  Publish("commit", &committed, start);
+}
+
+bool FrontCache::NewerCommitted(const RevisionMeta& committed) {
+  auto rev = store_->Current();
+  return rev.ok() && (*rev)->meta.id > committed.id;
+}
+
+bool FrontCache::WaitPublished(const RevisionMeta& committed,
+                               std::chrono::steady_clock::time_point start) {
+  // The newer commit's publisher renders, compresses and writes its files:
+  // milliseconds. A publisher that died or failed is not waited for long;
+  // then this one publishes (the store's current revision) itself.
+  const auto give_up = start + std::chrono::milliseconds(kCoalesceWaitMs);
+  while (std::chrono::steady_clock::now() < give_up) {
+    if (front_.PublishedId() >= committed.id) return true;
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+  return false;
 }
 
 void FrontCache::Refresh() {
-  if (enabled_ && !UpToDate()) Publish("refresh", false);
+  if (enabled_ && !UpToDate())
+    Publish("refresh", nullptr, std::chrono::steady_clock::now());
 }
 
-void FrontCache::Publish(const char* why, bool after_commit) {
-  const auto start = std::chrono::steady_clock::now();
+void FrontCache::Publish(const char* why, const RevisionMeta* committed,
+                         std::chrono::steady_clock::time_point start) {
   auto source = [this]() -> Result<FrontPages::Snapshot> {
     auto rev = store_->Current();
     if (!rev.ok()) return rev.status();
@@ -102,14 +143,17 @@ void FrontCache::Publish(const char* why, bool after_commit) {
                                                                         page);
     return snap;
   };
-  Status s = front_.Sync(source);
+  // After a commit: done if another publisher got to `committed` or newer
+  // while this one waited for the lock.
+  auto satisfied = [this, committed] {
+    return front_.PublishedId() >= committed->id;
+  };
+  Status s = front_.Sync(source, nullptr,
+                         committed != nullptr ? std::function<bool()>(satisfied)
+                                              : std::function<bool()>());
   // Commit point to publish: what an acknowledgment waits for.
-  const double seconds = after_commit
-                             ? std::chrono::duration<double>(
-                                   std::chrono::steady_clock::now() - start)
-                                   .count()
-                             : -1;
-  Metrics::Global().CountFrontPublish(s.ok(), seconds);
+  Metrics::Global().CountFrontPublish(
+      s.ok(), committed != nullptr ? SecondsSince(start) : -1);
   if (s.ok()) return;
   std::fprintf(stderr, "front_cache: publishing (%s) failed: %s\n", why,
                s.ToString().c_str());
@@ -138,7 +182,8 @@ void FrontCache::Backstop() {
     wake_.wait_for(guard, std::chrono::milliseconds(kBackstopMs));
     if (stop_) break;
     guard.unlock();
-    if (!UpToDate()) Publish("backstop", false);
+    if (!UpToDate())
+      Publish("backstop", nullptr, std::chrono::steady_clock::now());
     guard.lock();
   }
 }

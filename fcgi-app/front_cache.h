@@ -21,6 +21,7 @@
 #ifndef WIKI_FRONT_CACHE_H_
 #define WIKI_FRONT_CACHE_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -52,12 +53,29 @@ class FrontCache {
   // when it is. For paths that suspect a client saw an old revision.
   void Refresh();
 
-  // `committed` documents the call site; the current revision is published.
+  // Returns once `current` names `committed` or a newer revision (or the
+  // front is off). When a newer commit has landed, waits for its publisher
+  // (which publishes before it acknowledges) instead of building
+  // `committed`, a revision no read will ask for: concurrent edits cost one
+  // render and compression per burst, not one each.
   void AfterCommit(const RevisionMeta& committed);
 
  private:
-  // One Sync; on failure logs, counts and turns the front off.
-  void Publish(const char* why, bool after_commit);
+  // How long an acknowledgment waits for a newer commit's publisher before
+  // publishing itself (AfterCommit).
+  static constexpr int kCoalesceWaitMs = 250;
+
+  // One Sync; on failure logs, counts and turns the front off. `committed`:
+  // the commit being acknowledged (null for start, refresh, backstop);
+  // `start`: when its publishing began (the commit-to-publish metric).
+  void Publish(const char* why, const RevisionMeta* committed,
+               std::chrono::steady_clock::time_point start);
+  // Whether the store's current revision is newer than `committed`.
+  bool NewerCommitted(const RevisionMeta& committed);
+  // Waits (until start + kCoalesceWaitMs) for `current` to reach
+  // `committed` or newer; whether it did.
+  bool WaitPublished(const RevisionMeta& committed,
+                     std::chrono::steady_clock::time_point start);
   // Whether `current` names the store's current revision (no lock taken).
   bool UpToDate();
   void Backstop();

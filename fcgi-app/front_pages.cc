@@ -150,9 +150,14 @@ void FrontPages::Prune(uint64_t newest_id) {
   }
 }
 
-Status FrontPages::Sync(const Source& source, std::string* published) {
+Status FrontPages::Sync(const Source& source, std::string* published,
+                        const std::function<bool()>& satisfied) {
   auto lock = FileLock::Acquire(dir_ + "/.lock", FileLock::Mode::kExclusive);
   if (!lock.ok()) return lock.status();
+  if (satisfied && satisfied()) {
+    if (published != nullptr) *published = CurrentName();
+    return Status::OK();
+  }
   auto snap = source();
   if (!snap.ok()) return snap.status();
   const std::string name = DirName(snap->meta, snap->fib);

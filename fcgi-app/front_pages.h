@@ -96,7 +96,11 @@ class FrontPages {
   // directory first if needed; OK without writing if it already does.
   // Old revisions' directories and leftovers of interrupted publishers are
   // removed. `*published` (if given) gets the name `current` points to.
-  Status Sync(const Source& source, std::string* published = nullptr);
+  // If `satisfied` is given and returns true once the lock is held, Sync
+  // returns OK at once: another publisher got there first (see
+  // FrontCache::AfterCommit), and `source` is not asked to build anything.
+  Status Sync(const Source& source, std::string* published = nullptr,
+              const std::function<bool()>& satisfied = nullptr);
 
   // Points `current` at off/: every read goes to the app. Used when a
   // revision could not be published, so that nothing older is served; the
@@ -105,6 +109,8 @@ class FrontPages {
 
   // The name `current` points to ("off", "<id>-<hash16>-<fib>"), "" if none.
   std::string CurrentName() const;
+  // The revision id `current` names; 0 when off (one readlink, no lock).
+  uint64_t PublishedId() const { return IdOf(CurrentName()); }
 
   // "<id>-<hash16>-<fib>".
   static std::string DirName(const RevisionMeta& meta, uint64_t fib);

@@ -9,12 +9,15 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "article_store.h"
 #include "front_cache.h"
+#include "metrics.h"
 #include "test_util.h"
 
 namespace wiki {
@@ -223,6 +226,91 @@ TEST_CASE("FrontCache: publishes at start and after each commit") {
   cache.AfterCommit(*committed);
   CHECK(FrontPages::IdOf(front.CurrentName()) == 2);
   CHECK(Slurp(tmp / "pages/current/r") == "<p>two</p>\n");
+}
+
+uint64_t RenderCount() {
+  const std::string text = Metrics::Global().Render(0);
+  const std::string key = "\nwiki_render_seconds_count ";
+  size_t at = text.find(key);
+  REQUIRE(at != std::string::npos);
+  return std::strtoull(text.c_str() + at + key.size(), nullptr, 10);
+}
+
+Result<RevisionMeta> CommitText(ArticleStore* store, const std::string& text) {
+  return store->Commit("me", "", [&](const Revision&, ArticleStore::Plan* p) {
+    p->text = text;
+    p->fib_n = 10;
+    p->fib = 55;
+    return Status::OK();
+  });
+}
+
+// Two workers (a store, page cache and front cache each) on one data dir.
+struct Worker {
+  Worker(const TempDir& tmp, const Config& config)
+      : store(std::move(*ArticleStore::Open(tmp.path(), config.title))),
+        massager(config.massage, config.fib_n, 0),
+        pages(config.title, ""),
+        front(config, store.get(), &pages, &massager) {}
+  std::unique_ptr<ArticleStore> store;
+  Massager massager;
+  PageCache pages;
+  FrontCache front;
+};
+
+TEST_CASE(
+    "FrontCache: an acknowledgment overtaken by a newer commit waits "
+    "for its publisher instead of building its own revision") {
+  TempDir tmp("wiki-front-test");
+  Spit(tmp / "Latest_plane_crash.html", "<p>one</p>\n");
+  Config config;
+  config.data_dir = config.cache_dir = tmp.path();
+  config.fib_n = 10;
+  Worker a(tmp, config), b(tmp, config);
+  a.front.Start();
+  b.front.Start();
+  FrontPages front(tmp / "pages");
+  REQUIRE(front.PublishedId() == 1);
+
+  SUBCASE("the newer revision is already published") {
+    auto two = CommitText(a.store.get(), "<p>two</p>\n");
+    auto three = CommitText(b.store.get(), "<p>three</p>\n");
+    REQUIRE(two.ok());
+    REQUIRE(three.ok());
+    b.front.AfterCommit(*three);
+    const uint64_t renders = RenderCount();
+    a.front.AfterCommit(*two);  // returns at once: 3 is served
+    CHECK(RenderCount() == renders);
+    CHECK(front.PublishedId() == 3);
+  }
+  SUBCASE("the newer revision's publisher is still at work") {
+    auto two = CommitText(a.store.get(), "<p>two</p>\n");
+    auto three = CommitText(b.store.get(), "<p>three</p>\n");
+    REQUIRE(two.ok());
+    REQUIRE(three.ok());
+    const uint64_t renders = RenderCount();
+    std::atomic<bool> acked{false};
+    std::thread ack([&] {
+      a.front.AfterCommit(*two);
+      acked = true;
+    });
+    // Well inside kCoalesceWaitMs: the acknowledgment is still waiting.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK_FALSE(acked.load());
+    b.front.AfterCommit(*three);
+    ack.join();
+    CHECK(front.PublishedId() == 3);
+    CHECK(RenderCount() == renders + 1);  // revision 3, once, by b
+  }
+  SUBCASE("a publisher that never comes is not waited for past the limit") {
+    auto two = CommitText(a.store.get(), "<p>two</p>\n");
+    auto three = CommitText(b.store.get(), "<p>three</p>\n");  // b "dies"
+    REQUIRE(two.ok());
+    REQUIRE(three.ok());
+    a.front.AfterCommit(*two);
+    CHECK(front.PublishedId() == 3);  // a published the current revision
+    CHECK(Slurp(tmp / "pages/current/r") == "<p>three</p>\n");
+  }
 }
 
 TEST_CASE("FrontCache: per-request massaging turns the front off") {

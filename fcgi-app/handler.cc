@@ -32,7 +32,7 @@ Handler::Handler(const Config& config, ArticleStore* store)
       massager_(config.massage, config.fib_n),
       pages_(config.title, config.accel_redirect_prefix.empty()
                                ? ""
-                               : config.data_dir + "/cache"),
+                               : config.CacheDir() + "/cache"),
       front_(config, store, &pages_, &massager_),
       edges_(config, store),
       editor_(config, store, &massager_),

@@ -74,6 +74,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   (*store)->StartPacker();
+  // The derived files' directory (often tmpfs, emptied by a reboot); a
+  // failure here shows up as the front cache turning itself off.
+  s = wiki::CreateDir(config->CacheDir(), 0755);
+  if (!s.ok()) {
+    std::fprintf(stderr, "article-server: %s\n", s.ToString().c_str());
+  }
   wiki::Handler handler(*config, store->get());
   return wiki::ServeFastCgi(*config, &handler);
 }

@@ -79,7 +79,8 @@ TEST_CASE("front cache: nginx answers reads with the app's representation") {
   const std::string url = s->ArticleUrl();
   // The app answers ?oldid=<current> itself, through the same code as the
   // current page: both must be byte- and header-identical.
-  const uint64_t rev = ToId(SendCoded(client, "GET", url, "").Header("x-revision"));
+  const uint64_t rev =
+      ToId(SendCoded(client, "GET", url, "").Header("x-revision"));
   REQUIRE(rev > 0);
   const std::string oldid = "oldid=" + std::to_string(rev);
   for (const char* ae : {"", "gzip", "gzip, deflate, br"}) {
@@ -156,10 +157,10 @@ TEST_CASE("front cache: nginx answers reads with the app's representation") {
                          "br;q=0, gzip;q=0, *"}) {
     CAPTURE(ae);
     const std::string expected = InfoOf(PreferredCoding(ae)).content_encoding;
-    CHECK(SendCoded(client, "GET", url, ae).Header("content-encoding") == expected);
-    CHECK(
-        SendCoded(client, "GET", url + "?" + oldid, ae).Header("content-encoding") ==
-        expected);
+    CHECK(SendCoded(client, "GET", url, ae).Header("content-encoding") ==
+          expected);
+    CHECK(SendCoded(client, "GET", url + "?" + oldid, ae)
+              .Header("content-encoding") == expected);
     CHECK(SendCoded(client, "HEAD", url + "?action=raw", ae)
               .Header("content-encoding") == expected);
   }
@@ -167,20 +168,22 @@ TEST_CASE("front cache: nginx answers reads with the app's representation") {
   for (const char* q : {"", "?action=raw"}) {
     HttpResponse br = SendCoded(client, "GET", url + q, "br");
     REQUIRE(br.Header("content-encoding") == "br");
-    CHECK(testing::Unbrotli(br.body) == SendCoded(client, "GET", url + q, "").body);
+    CHECK(testing::Unbrotli(br.body) ==
+          SendCoded(client, "GET", url + q, "").body);
   }
   // Those reads did not reach the app: only the other URLs did.
   const double before = RequestsAnswered(client, *s);
   for (int i = 0; i < 40; ++i) {
     CHECK(SendCoded(client, i % 2 ? "GET" : "HEAD",
-               url + (i % 4 < 2 ? "" : "?action=raw"), i % 3 ? "gzip" : "")
+                    url + (i % 4 < 2 ? "" : "?action=raw"), i % 3 ? "gzip" : "")
               .status == 200);
   }
   CHECK(RequestsAnswered(client, *s) - before <= 2);  // the scrapes
   // Other URLs still reach the app; clients cannot ask for the files.
   CHECK(SendCoded(client, "GET", url + "?action=nonsense", "").status == 400);
-  CHECK(SendCoded(client, "GET", s->BaseUrl() + "/pages/current/p", "").status ==
-        404);
+  CHECK(
+      SendCoded(client, "GET", s->BaseUrl() + "/pages/current/p", "").status ==
+      404);
   CHECK(SendCoded(client, "GET", url + "/../x", "").status == 404);
   CHECK(s->Stop());
 }
@@ -200,7 +203,7 @@ TEST_CASE("front cache: per-request massaging bypasses it") {
   // nginx's fallback for a directory that vanished between the symlink's
   // resolution and the open (pruned): the app answers. (This mode has no
   // backstop to repair the link meanwhile.)
-  const std::string pages = s->data_dir() + "/pages/";
+  const std::string pages = s->cache_dir() + "/pages/";
   std::filesystem::create_directory(pages + "999-0000000000000000-1");
   std::filesystem::create_directory_symlink("999-0000000000000000-1",
                                             pages + "current-fake");
@@ -232,7 +235,7 @@ TEST_CASE("front cache: a failed publish keeps the edit and reads current") {
   RevisionMeta meta;
   meta.id = rev + 1;
   meta.hash = HashBytes(text);
-  const std::string pages = s->data_dir() + "/pages/";
+  const std::string pages = s->cache_dir() + "/pages/";
   const std::string name =
       FrontPages::DirName(meta, std::strtoull(fib.c_str(), nullptr, 10));
   std::filesystem::create_directories(pages + name + "/blocker");
@@ -256,15 +259,16 @@ TEST_CASE("front cache: a failed publish keeps the edit and reads current") {
   // Once the obstacle is gone the backstop publishes it (within 0.5 s).
   // Moved away in one rename first: the backstop may rename a complete
   // directory over it the moment it is empty, under a remove_all.
-  std::filesystem::rename(pages + name, s->data_dir() + "/blocked-" + name);
-  std::filesystem::remove_all(s->data_dir() + "/blocked-" + name);
+  std::filesystem::rename(pages + name, s->cache_dir() + "/blocked-" + name);
+  std::filesystem::remove_all(s->cache_dir() + "/blocked-" + name);
   std::string target;
   for (int i = 0; i < 40 && target != name; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     target = std::filesystem::read_symlink(pages + "current").string();
   }
   CHECK(target == name);
-  CHECK(ToId(SendCoded(client, "GET", url, "").Header("x-revision")) == rev + 1);
+  CHECK(ToId(SendCoded(client, "GET", url, "").Header("x-revision")) ==
+        rev + 1);
   CHECK(s->Stop());
 }
 
@@ -304,8 +308,8 @@ TEST_CASE("front cache: no read after an acknowledgment sees an older one") {
       const int form = rng() % 3;           // GET, HEAD, conditional GET
       const uint64_t floor = acked.load();  // acknowledged before we start
       HttpResponse r = SendCoded(client, form == 1 ? "HEAD" : "GET",
-                            url + (raw ? "?action=raw" : ""), kAccept[coding],
-                            form == 2 ? last_etag : "");
+                                 url + (raw ? "?action=raw" : ""),
+                                 kAccept[coding], form == 2 ? last_etag : "");
       ++reads;
       if (r.status != 200 && r.status != 304) {
         ++errors;

@@ -90,6 +90,10 @@ std::unique_ptr<Stack> Stack::StartAttempt(const Options& options,
     s->data_dir_ = options.data_dir;
     s->own_data_dir_ = false;
   }
+  // Derived files on tmpfs, as conf/wikistack places them by default.
+  char cache_tmpl[] = "/dev/shm/wiki-itest-XXXXXX";
+  s->cache_dir_ = ::mkdtemp(cache_tmpl) != nullptr ? std::string(cache_tmpl)
+                                                   : s->run_dir_ + "/cache";
   s->max_shed_share_ = options.max_shed_share;
   s->port_ = FreeLoopbackPort();
   const std::string log = s->run_dir_ + "/stack.log";
@@ -101,6 +105,9 @@ std::unique_ptr<Stack> Stack::StartAttempt(const Options& options,
     uid = pw->pw_uid;
     gid = pw->pw_gid;
     if (::chown(s->run_dir_.c_str(), uid, gid) != 0) return nullptr;
+    if (::chown(s->cache_dir_.c_str(), uid, gid) != 0 && errno != ENOENT) {
+      return nullptr;
+    }
   }
 
   pid_t pid = ::fork();
@@ -124,6 +131,7 @@ std::unique_ptr<Stack> Stack::StartAttempt(const Options& options,
     ::setenv("PORT", std::to_string(s->port_).c_str(), 1);
     ::setenv("RUN_DIR", s->run_dir_.c_str(), 1);
     ::setenv("DATA_DIR", s->data_dir_.c_str(), 1);
+    ::setenv("CACHE_DIR", s->cache_dir_.c_str(), 1);
     ::setenv("WORKERS", std::to_string(options.workers).c_str(), 1);
     ::setenv("WIKI_SET", options.wiki_set.c_str(), 1);
     ::setenv("ACCESS_LOG", "on", 1);
@@ -339,6 +347,7 @@ std::string Stack::ArticleUrl() const {
 void Stack::RemoveDirs() {
   if (run_dir_.empty()) return;
   std::string cmd = "rm -rf '" + run_dir_ + "'";
+  if (cache_dir_.rfind(run_dir_, 0) != 0) cmd += " '" + cache_dir_ + "'";
   if (own_data_dir_ && data_dir_.rfind(run_dir_, 0) != 0)
     cmd += " '" + data_dir_ + "'";
   if (std::system(cmd.c_str()) != 0) {

@@ -77,6 +77,8 @@ class Stack {
   std::string BaseUrl() const;     // http://127.0.0.1:<port>
   std::string ArticleUrl() const;  // BaseUrl()/wiki/Latest_plane_crash
   const std::string& data_dir() const { return data_dir_; }
+  // Derived files (front cache pages/, page bodies cache/): CACHE_DIR.
+  const std::string& cache_dir() const { return cache_dir_; }
   const std::string& run_dir() const { return run_dir_; }
   pid_t pid() const { return pid_; }
   int port() const { return port_; }
@@ -98,6 +100,7 @@ class Stack {
   int port_ = 0;
   std::string run_dir_;
   std::string data_dir_;
+  std::string cache_dir_;
   bool own_data_dir_ = true;
   double max_shed_share_ = 0.10;
   int expected_deaths_ = 0;
