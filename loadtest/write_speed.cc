@@ -228,11 +228,15 @@ int Main(int argc, char** argv) {
     return 2;
   }
   std::string json = "{\"mode\":\"" + f.mode + "\",\"rounds\":[";
-  double best = 0;
-  for (int n = 1; n <= f.max_editors; n *= 2) {
+  double best = 0;         // any round
+  double best_within = 0;  // rounds whose p99 stayed within the limit
+  // 1, 2, 3, 4, 6, 9, 13, ...: steps of about 1.5x, fine enough to find
+  // the knee where the p99 passes the limit (doubling jumps over it).
+  for (int n = 1; n <= f.max_editors; n = n < 4 ? n + 1 : n * 3 / 2) {
     Round r = RunRound(f, n);
     const double rate = r.accepted / r.seconds;
     best = std::max(best, rate);
+    if (r.p99_ms <= f.p99_limit_ms) best_within = std::max(best_within, rate);
     std::printf(
         "editors %3d: %6.1f attempts/s, %6.1f accepted/s (%d stale, %d "
         "failed), save p50 %.1f ms, p99 %.1f ms\n",
@@ -263,7 +267,13 @@ int Main(int argc, char** argv) {
     json += buf + cpu_json + "}";
     if (r.p99_ms > f.p99_limit_ms) break;
   }
-  json += "],\"best_accepted_per_s\":" + std::to_string(best);
+  json += "],\"best_accepted_per_s\":" + std::to_string(best) +
+          ",\"best_accepted_per_s_within_p99_limit\":" +
+          std::to_string(best_within);
+  std::printf(
+      "best: %.1f accepted edits/s with save p99 <= %.0f ms (%.1f "
+      "in any round)\n",
+      best_within, f.p99_limit_ms, best);
   if (!f.probe_dir.empty()) {
     // One commit = durable replaces of the article's size (2 fsyncs each:
     // the file, its directory) + 1 durable append (the history record):
