@@ -8,8 +8,6 @@
 #include <cstdlib>
 
 #include "front_pages.h"
-#include "fs_posix.h"
-#include "metrics.h"
 
 namespace wiki {
 
@@ -76,8 +74,8 @@ void EdgeFanout::Start() {
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
-void EdgeFanout::AfterPublish() {
-  if (!names_.empty()) Round(true, "commit");
+void EdgeFanout::AfterPublish(uint64_t committed) {
+  if (!names_.empty()) Round(EdgeRound::kCommit, committed);
 }
 
 uint64_t EdgeFanout::ServedRevision() {
@@ -98,16 +96,37 @@ std::string EdgeFanout::RequestText(const char* method, const Item& item,
          "\r\nUser-Agent: wiki-edge-fanout\r\nConnection: close\r\n\r\n";
 }
 
-void EdgeFanout::Round(bool refresh_first, const char* why) {
+uint64_t EdgeFanout::VerifiedRevision(const FileLock& lock, uint64_t served) {
+  auto note = lock.ReadNote();
+  if (!note.ok()) return 0;
+  unsigned long long id = 0;
+  char end = 0;
+  if (std::sscanf(note->c_str(), "verified %llu%c", &id, &end) != 2 ||
+      end != '\n' || id > served)
+    return 0;
+  return id;
+}
+
+void EdgeFanout::Round(EdgeRound why, uint64_t committed) {
   const auto start = std::chrono::steady_clock::now();
+  auto since_start = [&start] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start)
+        .count();
+  };
   // One round at a time on this host, so that the stores at each edge only
   // move forward (see the header). The timeout counts from here: waiting
   // for other rounds is not the edges' slowness.
   auto lock =
       FileLock::Acquire(data_dir_ + "/.edges.lock", FileLock::Mode::kExclusive);
   std::lock_guard<std::mutex> guard(edges_mu_);
-  const int64_t deadline = SteadyMs() + timeout_ms_;
   const uint64_t target = ServedRevision();
+  if (why == EdgeRound::kCommit && lock.ok() && committed != 0 &&
+      VerifiedRevision(*lock, target) >= committed) {
+    // A round that started after this commit verified every edge.
+    Metrics::Global().CountEdgeRound(EdgeRound::kCovered, 0, 0, since_start());
+    return;
+  }
   std::vector<std::string> failure(edges_.size());
   std::vector<bool> skipped(edges_.size(), false);
   std::vector<Item> todo;
@@ -124,7 +143,19 @@ void EdgeFanout::Round(bool refresh_first, const char* why) {
         todo.push_back({e, r});
     }
   }
-  bool refresh = refresh_first;
+  Attempts(why == EdgeRound::kCommit, target, std::move(todo), &failure);
+  const int failed = Report(why, target, failure, skipped,
+                            why == EdgeRound::kCommit ? since_start() : -1);
+  if (failed == 0 && lock.ok()) {
+    Status s = lock->WriteNote("verified " + std::to_string(target) + "\n");
+    if (!s.ok())
+      std::fprintf(stderr, "edge_fanout: %s\n", s.ToString().c_str());
+  }
+}
+
+void EdgeFanout::Attempts(bool refresh, uint64_t target, std::vector<Item> todo,
+                          std::vector<std::string>* failure) {
+  const int64_t deadline = SteadyMs() + timeout_ms_;
   for (int attempt = 0; attempt < kAttempts && !todo.empty(); ++attempt) {
     for (int pass = refresh ? 0 : 1; pass < 2 && !todo.empty(); ++pass) {
       // pass 0 refreshes, pass 1 verifies.
@@ -136,29 +167,35 @@ void EdgeFanout::Round(bool refresh_first, const char* why) {
           SendAll(requests, static_cast<int>(deadline - SteadyMs()));
       std::vector<Item> next;
       for (size_t i = 0; i < todo.size(); ++i) {
-        const size_t e = todo[i].edge;
+        std::string& fail = (*failure)[todo[i].edge];
         const EdgeAnswer& a = answers[i];
         if (a.status == 0 || (pass == 0 && a.status != 200)) {
-          if (failure[e].empty())
-            failure[e] = a.status == 0
-                             ? a.error
-                             : "refresh answered " + std::to_string(a.status);
+          if (fail.empty())
+            fail = a.status == 0
+                       ? a.error
+                       : "refresh answered " + std::to_string(a.status);
           continue;
         }
-        if (!failure[e].empty()) continue;
+        if (!fail.empty()) continue;
         if (pass == 0 || !Verified(a, target)) next.push_back(todo[i]);
       }
       todo.clear();
       for (const Item& item : next)
-        if (failure[item.edge].empty()) todo.push_back(item);
+        if ((*failure)[item.edge].empty()) todo.push_back(item);
     }
     refresh = true;
   }
   for (const Item& item : todo) {
-    if (failure[item.edge].empty())
-      failure[item.edge] = "does not serve revision " + std::to_string(target) +
-                           " after " + std::to_string(kAttempts) + " refreshes";
+    if ((*failure)[item.edge].empty())
+      (*failure)[item.edge] = "does not serve revision " +
+                              std::to_string(target) + " after " +
+                              std::to_string(kAttempts) + " refreshes";
   }
+}
+
+int EdgeFanout::Report(EdgeRound why, uint64_t target,
+                       const std::vector<std::string>& failure,
+                       const std::vector<bool>& skipped, double seconds) {
   int ok = 0, failed = 0;
   for (size_t e = 0; e < edges_.size(); ++e) {
     Edge& edge = edges_[e];
@@ -183,21 +220,31 @@ void EdgeFanout::Round(bool refresh_first, const char* why) {
                  "edge_fanout: refreshing %s to revision %llu (%s) failed: "
                  "%s%s\n",
                  edge.name.c_str(), static_cast<unsigned long long>(target),
-                 why, failure[e].c_str(), slow ? "; skipped for a second" : "");
+                 why == EdgeRound::kCommit ? "commit" : "keeper",
+                 failure[e].c_str(), slow ? "; skipped for a second" : "");
   }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count();
-  Metrics::Global().CountEdgeRound(ok, failed, refresh_first ? seconds : -1);
+  Metrics::Global().CountEdgeRound(why, ok, failed, seconds);
+  return failed;
 }
 
 void EdgeFanout::Keeper() {
+  // Held from the first second this process's keeper gets it until the
+  // process ends: then another process's keeper takes over within a second.
+  FileLock keeper_lock;
   std::unique_lock<std::mutex> guard(mu_);
   while (!stop_) {
     wake_.wait_for(guard, std::chrono::milliseconds(kKeepMs));
     if (stop_) break;
     guard.unlock();
-    Round(false, "keeper");
+    bool mine = keeper_lock.held();
+    if (!mine) {
+      auto lock = FileLock::TryAcquire(data_dir_ + "/.edges.keeper.lock",
+                                       FileLock::Mode::kExclusive);
+      // Without the lock file, every process keeps (more load, no gap).
+      mine = !lock.ok() || lock->held();
+      if (lock.ok()) keeper_lock = std::move(*lock);
+    }
+    if (mine) Round(EdgeRound::kKeeper, 0);
     guard.lock();
   }
 }

@@ -19,10 +19,21 @@
 // verified. (Readers' misses are never stored by the edge, see
 // edge-site.conf, so nothing else writes the entries.)
 //
+// Coalescing: a round that verified every edge writes its target into the
+// lock file ("verified <id>"). A committer that finds there, under the
+// flock, a revision >= its own needs no round: that round started after
+// its commit was published (its target is what the origin served then),
+// and every edge has served that revision or a later one since. So
+// committers queued behind one round are acknowledged by the next one, and
+// edits/s are no longer capped at one per round time.
+//
 //   AfterPublish(): by the worker that committed, after the local front
 //     cache names the new revision and before the acknowledgment.
 //   the keeper thread: every second, a verifying round (fills a new or
-//     restarted edge, repairs an entry a failed refresh left behind).
+//     restarted edge, repairs an entry a failed refresh left behind). One
+//     keeper per host does this: the one that holds a non-blocking flock
+//     (<data_dir>/.edges.keeper.lock) until its process ends; the other
+//     processes' keepers try it each second and otherwise skip.
 //
 // Failure: an edge that does not answer in time, or does not verify, fails
 // the round for that edge only: the edit stays acknowledged, the failure is
@@ -46,12 +57,14 @@
 #include "article_store.h"
 #include "config.h"
 #include "edge_http.h"
+#include "fs_posix.h"
+#include "metrics.h"
 
 namespace wiki {
 
 // Every representation an edge caches, one row each: the edge's cache key
-// is <kind><-gz> (edge-site.conf). A new encoding is a new row here and a
-// new branch of $wiki_edge_z there.
+// is <kind><-gz|-br> (edge-site.conf). A new encoding is a new row here and
+// a new branch of $wiki_edge_z there.
 struct EdgeRepresentation {
   const char* kind;             // "p" page, "r" raw (/_edge/refresh/<kind>)
   const char* query;            // the reader's URL after /wiki/<title>
@@ -60,8 +73,10 @@ struct EdgeRepresentation {
 inline constexpr EdgeRepresentation kEdgeRepresentations[] = {
     {"p", "", "identity"},
     {"p", "", "gzip"},
+    {"p", "", "br"},
     {"r", "?action=raw", "identity"},
     {"r", "?action=raw", "gzip"},
+    {"r", "?action=raw", "br"},
 };
 
 class EdgeFanout {
@@ -77,9 +92,11 @@ class EdgeFanout {
   // edges).
   void Start();
 
-  // A refreshing round; returns when every edge serves the origin's
-  // current revision, failed, or is backing off. Never fails the edit.
-  void AfterPublish();
+  // A refreshing round for revision `committed` (already published
+  // locally); returns when every edge serves it or a later revision
+  // (possibly through a round another committer ran), failed, or is
+  // backing off. Never fails the edit.
+  void AfterPublish(uint64_t committed);
 
  private:
   struct Edge {
@@ -98,7 +115,21 @@ class EdgeFanout {
   // The revision readers of the origin get now: the front cache's, or the
   // store's when the front is off (the app answers then).
   uint64_t ServedRevision();
-  void Round(bool refresh_first, const char* why);
+  // Under the round flock: the last revision a round verified at every
+  // edge (0 if none, or if the note names one beyond `served`: another
+  // store's, or damaged).
+  static uint64_t VerifiedRevision(const FileLock& lock, uint64_t served);
+  // A round (why: kCommit refreshes first, kKeeper verifies first); a
+  // commit round returns at once when `committed` is already verified.
+  void Round(EdgeRound why, uint64_t committed);
+  // The refresh/verify attempts of one round on `todo`; what did not
+  // verify gets a reason in `failure`.
+  void Attempts(bool refresh, uint64_t target, std::vector<Item> todo,
+                std::vector<std::string>* failure);
+  // Logs and counts the round's outcome; returns the edges that failed.
+  int Report(EdgeRound why, uint64_t target,
+             const std::vector<std::string>& failure,
+             const std::vector<bool>& skipped, double seconds);
   std::string RequestText(const char* method, const Item& item,
                           bool refresh) const;
   void Keeper();

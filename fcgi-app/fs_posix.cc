@@ -79,7 +79,44 @@ Result<FileLock> FileLock::Acquire(const std::string& path, Mode mode) {
   return lock;
 }
 
+Result<FileLock> FileLock::TryAcquire(const std::string& path, Mode mode) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoToStatus("open lock " + path, errno);
+  UniqueFd owned(fd);
+  int op = (mode == Mode::kExclusive ? LOCK_EX : LOCK_SH) | LOCK_NB;
+  while (::flock(fd, op) != 0) {
+    if (errno == EWOULDBLOCK) return FileLock();
+    if (errno != EINTR) return ErrnoToStatus("flock " + path, errno);
+  }
+  FileLock lock;
+  lock.fd_ = std::move(owned);
+  return lock;
+}
+
 FileLock::~FileLock() = default;
+
+Result<std::string> FileLock::ReadNote() const {
+  char buf[256];
+  ssize_t n;
+  do {
+    n = ::pread(fd_.get(), buf, sizeof(buf), 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return ErrnoToStatus("read lock note", errno);
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+Status FileLock::WriteNote(std::string_view note) {
+  ssize_t n;
+  do {
+    n = ::pwrite(fd_.get(), note.data(), note.size(), 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return ErrnoToStatus("write lock note", errno);
+  if (static_cast<size_t>(n) != note.size())
+    return Status::IOError("write lock note: short write");
+  if (::ftruncate(fd_.get(), static_cast<off_t>(note.size())) != 0)
+    return ErrnoToStatus("truncate lock note", errno);
+  return Status::OK();
+}
 
 namespace {
 

@@ -59,11 +59,24 @@ class FileLock {
 
   // Opens (creating if needed) `path` and blocks until the lock is held.
   static Result<FileLock> Acquire(const std::string& path, Mode mode);
+  // As Acquire, but without waiting: when another descriptor holds a
+  // conflicting lock, returns a FileLock that is not held().
+  static Result<FileLock> TryAcquire(const std::string& path, Mode mode);
 
   FileLock() = default;
   FileLock(FileLock&&) = default;
   FileLock& operator=(FileLock&&) = default;
   ~FileLock();  // unlocks (closing the descriptor releases the flock)
+
+  bool held() const { return fd_.valid(); }
+
+  // A small note (up to 256 bytes) kept in the lock file itself, for state
+  // shared by the lock's holders: read and replaced only while the lock is
+  // held, so holders see each other's notes whole. Not synced: after a
+  // crash it may be missing or damaged, so callers check what they read.
+  // ReadNote returns "" for an empty file.
+  Result<std::string> ReadNote() const;
+  Status WriteNote(std::string_view note);
 
  private:
   UniqueFd fd_;

@@ -360,5 +360,31 @@ TEST_CASE("FileLock: exclusive excludes, shared coexist") {
             .code() == Status::Code::kNotFound);
 }
 
+TEST_CASE("FileLock: TryAcquire does not wait; notes live in the lock file") {
+  TempDir dir(kDirPrefix);
+  const std::string path = dir / ".lock";
+  auto first = FileLock::TryAcquire(path, FileLock::Mode::kExclusive);
+  REQUIRE(first.ok());
+  REQUIRE(first->held());
+  auto note = first->ReadNote();
+  REQUIRE(note.ok());
+  CHECK(*note == "");
+  CHECK(first->WriteNote("a longer note\n").ok());
+  CHECK(first->WriteNote("short\n").ok());  // replaces, no tail left
+  auto busy = FileLock::TryAcquire(path, FileLock::Mode::kExclusive);
+  REQUIRE(busy.ok());
+  CHECK_FALSE(busy->held());  // another description holds it: no waiting
+  { FileLock release = std::move(*first); }
+  auto second = FileLock::TryAcquire(path, FileLock::Mode::kShared);
+  REQUIRE(second.ok());
+  REQUIRE(second->held());
+  note = second->ReadNote();
+  REQUIRE(note.ok());
+  CHECK(*note == "short\n");
+  CHECK(FileLock::TryAcquire(dir / "no/dir/.lock", FileLock::Mode::kShared)
+            .status()
+            .code() == Status::Code::kNotFound);
+}
+
 }  // namespace
 }  // namespace wiki

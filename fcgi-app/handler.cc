@@ -42,7 +42,7 @@ Handler::Handler(const Config& config, ArticleStore* store)
   // new revision in nginx's front cache, and then at every edge cache.
   editor_.set_on_committed([this](const RevisionMeta& committed) {
     front_.AfterCommit(committed);
-    edges_.AfterPublish();
+    edges_.AfterPublish(committed.id);
   });
   front_.Start();
   edges_.Start();

@@ -26,7 +26,7 @@ constexpr int kNumSlots = 256;
 // Names the layout of Shared: change it whenever Slot changes. Builds with
 // different layouts can run side by side during a rollout; each keeps its
 // counters in a file of its own (see Attach).
-constexpr uint64_t kMagic = 0x77696b696d657434ULL;  // "wikimet4"
+constexpr uint64_t kMagic = 0x77696b696d657435ULL;  // "wikimet5"
 
 const char* OutcomeName(int i) {
   static const char* kNames[] = {"clean",    "merged", "conflict", "stale",
@@ -58,6 +58,7 @@ struct Metrics::Slot {
   std::atomic<uint64_t> edge_failed;
   std::atomic<uint64_t> edge_round_count;  // after commits
   std::atomic<uint64_t> edge_round_ns;
+  std::atomic<uint64_t> edge_rounds[static_cast<int>(EdgeRound::kCount)];
 };
 
 struct Metrics::Shared {
@@ -211,7 +212,10 @@ void Metrics::CountFrontPublish(bool ok, double seconds) {
                                     std::memory_order_relaxed);
 }
 
-void Metrics::CountEdgeRound(int ok, int failed, double seconds) {
+void Metrics::CountEdgeRound(EdgeRound why, int ok, int failed,
+                             double seconds) {
+  slot_->edge_rounds[static_cast<int>(why)].fetch_add(
+      1, std::memory_order_relaxed);
   slot_->edge_ok.fetch_add(static_cast<uint64_t>(ok),
                            std::memory_order_relaxed);
   slot_->edge_failed.fetch_add(static_cast<uint64_t>(failed),
@@ -333,6 +337,20 @@ std::string Metrics::Render(uint64_t current_revision) const {
                            }))}) {
     out += std::string("wiki_edge_refreshes_total{outcome=\"") + label +
            "\"} " + std::to_string(total) + "\n";
+  }
+  out +=
+      "# HELP wiki_edge_rounds_total Edge rounds run (commit, keeper), and "
+      "commits that needed none (covered: a round that started after the "
+      "commit had verified every edge at its revision or a later one).\n"
+      "# TYPE wiki_edge_rounds_total counter\n";
+  for (int k = 0; k < static_cast<int>(EdgeRound::kCount); ++k) {
+    static const char* kWhy[] = {"commit", "keeper", "covered"};
+    out +=
+        std::string("wiki_edge_rounds_total{why=\"") + kWhy[k] + "\"} " +
+        std::to_string(Sum(
+            slots, n,
+            [k](const Slot& s) -> const auto& { return s.edge_rounds[k]; })) +
+        "\n";
   }
   uint64_t ec = Sum(
       slots, n,

@@ -31,6 +31,14 @@ enum class EditOutcome {
   kCount
 };
 
+// Why an edge fan-out ran (edge_fanout.h), or why a commit needed none.
+enum class EdgeRound {
+  kCommit,   // a refreshing round after a commit
+  kKeeper,   // the keeper's verifying round
+  kCovered,  // a commit already covered by a round that started after it
+  kCount
+};
+
 class Metrics {
  public:
   static Metrics& Global();
@@ -49,10 +57,11 @@ class Metrics {
   // One front-cache publish (front_cache.h): failed or not, and the time
   // from its commit to `current` naming it (< 0: not after a commit).
   void CountFrontPublish(bool ok, double commit_to_publish_seconds);
-  // One edge fan-out round (edge_fanout.h): edges refreshed and verified,
-  // edges that failed (or were skipped after a failure), and the time it
-  // added to an acknowledgment (< 0: not after a commit, the keeper's).
-  void CountEdgeRound(int ok, int failed, double seconds);
+  // One edge fan-out round (edge_fanout.h), or a commit that needed none
+  // (kCovered: ok = failed = 0): edges refreshed and verified, edges that
+  // failed (or were skipped after a failure), and the time it added to an
+  // acknowledgment (< 0: not after a commit, the keeper's).
+  void CountEdgeRound(EdgeRound why, int ok, int failed, double seconds);
 
   // Sum over all slots, as Prometheus text exposition format 0.0.4.
   // `current_revision` is reported as a gauge; every live worker as

@@ -41,6 +41,9 @@ TEST_CASE("metrics: counters in Prometheus text, summed over the shared file") {
   m.CountFib();
   m.CountShed();
   m.ObserveRender(0.5);
+  m.CountEdgeRound(EdgeRound::kCommit, 2, 0, 0.25);
+  m.CountEdgeRound(EdgeRound::kCovered, 0, 0, 0.5);
+  m.CountEdgeRound(EdgeRound::kKeeper, 1, 1, -1);
   std::string after = m.Render(7);
 
   for (const Row& r : rows) {
@@ -56,6 +59,16 @@ TEST_CASE("metrics: counters in Prometheus text, summed over the shared file") {
   CHECK(Value(after, "wiki_shed_total ") ==
         Value(before, "wiki_shed_total ") + 1);
   CHECK(Value(after, "wiki_current_revision ") == 7);
+  for (const char* why : {"commit", "keeper", "covered"}) {
+    CAPTURE(why);
+    const std::string line =
+        std::string("wiki_edge_rounds_total{why=\"") + why + "\"} ";
+    CHECK(Value(after, line) == Value(before, line) + 1);
+  }
+  CHECK(Value(after, "wiki_edge_refreshes_total{outcome=\"ok\"} ") ==
+        Value(before, "wiki_edge_refreshes_total{outcome=\"ok\"} ") + 3);
+  CHECK(Value(after, "wiki_edge_refresh_seconds_count ") ==
+        Value(before, "wiki_edge_refresh_seconds_count ") + 2);
   CHECK(after.find("# TYPE wiki_http_requests_total counter") !=
         std::string::npos);
   CHECK(after.find("wiki_render_seconds_sum ") != std::string::npos);
