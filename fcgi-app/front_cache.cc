@@ -70,7 +70,11 @@ void FrontCache::AfterCommit(const RevisionMeta& committed) {
 }
 
 void FrontCache::Refresh() {
-  if (enabled_ && !UpToDate()) Publish("refresh", false);
+  if (!enabled_) return;
+  // The store's cached revision is trusted while the shared generation
+  // stands still; a missed announcement is exactly what this path suspects.
+  store_->Recheck();
+  if (!UpToDate()) Publish("refresh", false);
 }
 
 void FrontCache::Publish(const char* why, bool after_commit) {
@@ -138,6 +142,10 @@ void FrontCache::Backstop() {
     wake_.wait_for(guard, std::chrono::milliseconds(kBackstopMs));
     if (stop_) break;
     guard.unlock();
+    // The store checks every ArticleStore::kRecheckMs on its own; checking
+    // here as well keeps a revision nobody announced (its writer killed
+    // before the announcement) from waiting for both periods.
+    store_->Recheck();
     if (!UpToDate()) Publish("backstop", false);
     guard.lock();
   }
