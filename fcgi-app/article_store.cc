@@ -9,15 +9,29 @@
 //   4. <title>.html          replaced atomically, not fsynced: a copy that
 //                            recovery rebuilds from revisions/<C+1>.html
 //   5. history.log           record appended and fsynced: THE commit point
+//   6. .generation           the shared counter bumped (generation.h), still
+//                            under the lock; then Commit returns and the
+//                            edit may be acknowledged
 //
 // Readers take no lock, so a commit never stalls them. They notice a new
-// revision by the article file's identity (one stat per request); then a
-// new complete record in history.log is what makes it a revision. Between
-// 4 and 5 the file has changed but the log has not: readers keep serving
-// the revision they have. Once the record is there, the article file's
-// hash must equal the record's; if it does not (a failed commit being
-// undone, a hand edit), readers serve revisions/<last>.html, which never
-// changes once written.
+// revision by the shared generation: when it differs from the one they
+// read before their last load, they stat the article file and compare its
+// identity (so a reader costs no system call while nothing changes); then
+// a new complete record in history.log is what makes it a revision.
+// Between 4 and 5 the file has changed but the log has not: readers keep
+// serving the revision they have. Once the record is there, the article
+// file's hash must equal the record's; if it does not (a failed commit
+// being undone, a hand edit), readers serve revisions/<last>.html, which
+// never changes once written.
+//
+// Why 6 comes after 5, and why a reader reads the generation before its
+// stat: a reader that stats between 4 and 6 either finds no record yet
+// (it keeps the old revision and not the new file's identity) or finds the
+// record (it has the new revision); either way it remembers the generation
+// from before 6, so the bump sends it to the disk again on its next call.
+// A reader can never remember a generation newer than what it loaded. A
+// bump before 5 would let a reader remember the new generation with the old
+// revision, and serve it until the next commit.
 //
 // Crash safety: a crash before 5 leaves a revision that was never
 // acknowledged; recovery (Open) removes its revision file and, since the
@@ -112,17 +126,35 @@ Result<std::unique_ptr<ArticleStore>> ArticleStore::Open(
       new ArticleStore(data_dir, title, options));
   Status s = store->Recover();
   if (!s.ok()) return s;
+  if (options.generation_file != "off") {
+    const std::string path = options.generation_file.empty()
+                                 ? data_dir + "/.generation"
+                                 : options.generation_file;
+    auto gen = Generation::Open(path);
+    if (gen.ok()) {
+      store->generation_ = std::move(*gen);
+      // Recovery may have rewritten the article file; other processes
+      // reload once.
+      store->generation_->Bump();
+    } else {
+      std::fprintf(stderr,
+                   "article_store: no shared generation (%s); every read "
+                   "stats the article file instead\n",
+                   gen.status().ToString().c_str());
+    }
+  }
   return store;
 }
 
 ArticleStore::~ArticleStore() {
-  if (!packer_.joinable()) return;
   {
     std::lock_guard<std::mutex> guard(packer_mu_);
     stop_ = true;
   }
   packer_cv_.notify_all();
-  packer_.join();
+  recheck_cv_.notify_all();
+  if (packer_.joinable()) packer_.join();
+  if (rechecker_.joinable()) rechecker_.join();
 }
 
 std::string ArticleStore::RevisionPath(uint64_t id) const {
@@ -367,10 +399,53 @@ Result<RevisionPtr> ArticleStore::LoadCurrentLocked() {
 }
 
 Result<RevisionPtr> ArticleStore::Current() {
+  // Read before the stat (see the top of this file): 0 means no generation.
+  const uint64_t gen = generation_ ? generation_->Load() : 0;
+  if (gen != 0) {
+    std::lock_guard<std::mutex> guard(mu_);
+    if (current_ && loaded_gen_ == gen) return current_;
+  }
+  return StatAndLoad(gen);
+}
+
+Result<RevisionPtr> ArticleStore::StatAndLoad(uint64_t gen) {
+  article_stats_.fetch_add(1, std::memory_order_relaxed);
   auto id = StatFile(article_path_);
   std::lock_guard<std::mutex> guard(mu_);
-  if (current_ && id.ok() && *id == current_file_id_) return current_;
-  return LoadCurrentLocked();
+  if (current_ && id.ok() && *id == current_file_id_) {
+    loaded_gen_ = gen;
+    return current_;
+  }
+  auto rev = LoadCurrentLocked();
+  // Whatever was loaded is at least as new as `gen`. A thread that read an
+  // older generation may set an older one afterwards: that costs a stat,
+  // never a stale answer.
+  if (rev.ok()) loaded_gen_ = gen;
+  return rev;
+}
+
+Result<bool> ArticleStore::Recheck() {
+  if (!generation_) return false;  // every Current() stats anyway
+  const uint64_t gen = generation_->Load();
+  uint64_t had = 0, seen = 0;
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    // Only a cache that claims to be valid for `gen` can prove a missed
+    // bump; otherwise a bump already sent this process to the disk.
+    if (!current_ || loaded_gen_ != gen) return false;
+    had = current_->meta.id;
+  }
+  auto rev = StatAndLoad(gen);
+  if (!rev.ok()) return rev.status();
+  seen = (*rev)->meta.id;
+  if (seen == had) return false;
+  // A revision nobody announced (or whose writer has not bumped yet: then
+  // the generation moves twice, which costs every process one more stat).
+  return generation_->BumpFrom(gen);
+}
+
+uint64_t ArticleStore::Announce() {
+  return generation_ ? generation_->Bump() : 0;
 }
 
 Result<RevisionPtr> ArticleStore::Get(uint64_t id) {
@@ -515,14 +590,21 @@ Result<RevisionMeta> ArticleStore::Commit(const std::string& author,
     RemoveFile(RevisionPath(m.id));
     // A partial record may have reached the log; cut it back.
     TruncateDurably(log_path_, log_end);
+    // A reader may have loaded the record before it was cut: send everyone
+    // back to the disk.
+    Announce();
     return s;
   }
+  // After the commit point, before Commit returns (and the edit is
+  // acknowledged): see the top of this file for the order.
+  const uint64_t gen = Announce();
   std::lock_guard<std::mutex> guard(mu_);
-  return InstallCommittedLocked(m, std::move(plan.text));
+  return InstallCommittedLocked(m, std::move(plan.text), gen);
 }
 
 Result<RevisionMeta> ArticleStore::InstallCommittedLocked(const RevisionMeta& m,
-                                                          std::string text) {
+                                                          std::string text,
+                                                          uint64_t gen) {
   // The new revision becomes the cached current one without reading the
   // article file back and hashing it: nobody else writes while the lock is
   // held, so the file's identity now is the one this commit renamed there.
@@ -535,6 +617,9 @@ Result<RevisionMeta> ArticleStore::InstallCommittedLocked(const RevisionMeta& m,
   rev->text = std::move(text);
   current_ = rev;
   current_file_id_ = file_id.ok() ? *file_id : FileId();
+  // Nothing newer can exist while the lock is held, so the cache is valid
+  // for the generation this commit's bump produced.
+  loaded_gen_ = gen;
   if (packer_.joinable()) {
     std::lock_guard<std::mutex> wake(packer_mu_);
     pack_wanted_ = true;
@@ -742,6 +827,34 @@ void ArticleStore::StartPacker() {
   pthread_sigmask(SIG_SETMASK, &all, &saved);
   packer_ = std::thread([this] { PackerLoop(); });
   pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+}
+
+void ArticleStore::StartRecheck() {
+  if (rechecker_.joinable() || !generation_) return;
+  sigset_t all, saved;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &saved);
+  rechecker_ = std::thread([this] { RecheckLoop(); });
+  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+}
+
+void ArticleStore::RecheckLoop() {
+  std::unique_lock<std::mutex> lk(packer_mu_);
+  while (!stop_) {
+    recheck_cv_.wait_for(lk, std::chrono::milliseconds(kRecheckMs));
+    if (stop_) break;
+    lk.unlock();
+    auto bumped = Recheck();
+    if (!bumped.ok()) {
+      std::fprintf(stderr, "article_store: recheck failed: %s\n",
+                   bumped.status().ToString().c_str());
+    } else if (*bumped) {
+      std::fprintf(stderr,
+                   "article_store: found a revision nobody announced; "
+                   "announced it\n");
+    }
+    lk.lock();
+  }
 }
 
 void ArticleStore::PackerLoop() {

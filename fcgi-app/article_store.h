@@ -24,8 +24,26 @@
 // article_store.cc for why they still never see a torn or unacknowledged
 // revision).
 //
-// Failure: methods return a Status; a failed Commit leaves the current
-// revision and the history exactly as they were.
+// Announcing new revisions (generation.h): every store maps one shared
+// counter per data_dir (StoreOptions::generation_file) and Current() looks
+// at the disk (a stat of the article file) only when the counter moved
+// since it last did. Who bumps it:
+//   - every ArticleStore, after a commit's history record (the commit
+//     point) and before Commit returns, so before any acknowledgment; after
+//     a failed commit's undo; after Open's recovery. So every tool that
+//     writes through ArticleStore bumps: build/make-history (both modes:
+//     --bench-no-fsync writes records itself and then calls Announce), the
+//     unit tests' stores, and every worker.
+//   - Recheck(), when it finds a revision nobody announced. It runs every
+//     kRecheckMs on the recheck thread (StartRecheck) and in the front
+//     cache's backstop. This covers a worker killed between its commit
+//     point and its bump, and anything that changes data_dir without a
+//     store (a hand edit; the integration tests' direct writes, which
+//     happen while the stack is stopped, so Open covers them anyway): such
+//     a revision reaches every running worker within about kRecheckMs.
+// If the counter cannot be mapped (unwritable, another version's file), the
+// store says so once on stderr and Current() stats on every call, as if
+// every call saw a bump. Reads never fail for it.
 #ifndef WIKI_ARTICLE_STORE_H_
 #define WIKI_ARTICLE_STORE_H_
 
@@ -42,6 +60,7 @@
 #include <vector>
 
 #include "fs_posix.h"
+#include "generation.h"
 #include "revision.h"
 #include "status.h"
 
@@ -51,6 +70,9 @@ struct StoreOptions {
   uint64_t plain_revisions = 64;  // newest revisions kept as plain files (>= 2)
   uint64_t pack_revisions = 64;   // revisions per pack; 0 = never pack
   int pack_level = 3;             // zstd level
+  // The shared revision counter (generation.h): "" = <data_dir>/.generation,
+  // "off" = none (Current() then stats the article file on every call).
+  std::string generation_file;
 };
 
 // What one PackOld call did (make-history and the tests report it).
@@ -75,11 +97,25 @@ class ArticleStore {
       const std::string& data_dir, const std::string& title,
       const StoreOptions& options = StoreOptions());
 
-  // Stops the packer thread (if started), waiting for its current step.
+  // Stops the packer and recheck threads (if started), waiting for their
+  // current step.
   ~ArticleStore();
 
-  // The current revision. Costs one stat(2) when nothing changed.
+  // How often the recheck thread (StartRecheck) runs Recheck.
+  static constexpr int kRecheckMs = 500;
+
+  // The current revision. No system call when the shared generation has
+  // not moved since this store last loaded; otherwise (or without a shared
+  // generation) one stat(2) of the article file, plus the reload when it
+  // changed.
   Result<RevisionPtr> Current();
+
+  // The periodic check: stats the article file whatever the generation says
+  // and, if that finds a revision the generation never announced (a writer
+  // killed before its bump, or one that does not bump), loads it and bumps,
+  // so that every process's next Current() sees it. Returns whether it
+  // bumped. Cheap when nothing changed (one stat).
+  Result<bool> Recheck();
 
   // Revision `id` (current or past), from its plain file or its pack;
   // NotFound if there is none, Corruption if its bytes do not match the
@@ -127,6 +163,23 @@ class ArticleStore {
   // PackOld themselves.
   void StartPacker();
 
+  // Bumps the shared generation, so that every process's next Current()
+  // looks at the disk: for tools that changed data_dir without Commit.
+  // Returns the new value (0: no shared generation).
+  uint64_t Announce();
+
+  // Runs Recheck every kRecheckMs on a background thread (every signal
+  // blocked) until destruction. For servers; tests call Recheck themselves.
+  void StartRecheck();
+
+  // Whether Current() skips the stat when nothing was announced (false when
+  // the shared generation could not be mapped, or is "off").
+  bool has_generation() const { return generation_ != nullptr; }
+
+  // stat(2)s of the article file made by Current() and Recheck() (tests
+  // count them; a process's reads should make none while nothing changes).
+  uint64_t article_stats() const { return article_stats_.load(); }
+
   const std::string& article_path() const { return article_path_; }
 
  private:
@@ -149,9 +202,15 @@ class ArticleStore {
   Result<std::vector<RevisionMeta>> ReadRecordsLocked(uint64_t first_id,
                                                       uint64_t last_id);
   Result<RevisionPtr> LoadCurrentLocked();
-  // After a commit's record is durable: caches it as the current revision.
+  // The stat of the article file, then (under mu_) the cached revision if
+  // the file is the one it was loaded from, else a reload. `gen` is the
+  // generation read before the stat: the cache is valid for it afterwards.
+  Result<RevisionPtr> StatAndLoad(uint64_t gen);
+  // After a commit's record is durable: caches it as the current revision,
+  // valid for generation `gen` (0: none).
   Result<RevisionMeta> InstallCommittedLocked(const RevisionMeta& m,
-                                              std::string text);
+                                              std::string text, uint64_t gen);
+  void RecheckLoop();
   std::string RevisionPath(uint64_t id) const;
 
   const std::string data_dir_;
@@ -173,6 +232,8 @@ class ArticleStore {
   off_t log_offset_ = 0;    // bytes of history.log indexed so far
   RevisionPtr current_;     // cached current revision
   FileId current_file_id_;  // article file identity when cached
+  // The shared generation current_ is known to be valid for (0: none).
+  uint64_t loaded_gen_ = 0;
   std::map<uint64_t, uint64_t> packs_;  // first id -> last id, as last seen
 
   // The packer thread (StartPacker).
@@ -181,6 +242,12 @@ class ArticleStore {
   bool pack_wanted_ = false;  // guarded by packer_mu_
   std::atomic<bool> stop_{false};
   std::thread packer_;
+
+  // The shared counter (nullptr: none; set in Open, then never changed).
+  std::unique_ptr<Generation> generation_;
+  std::atomic<uint64_t> article_stats_{0};
+  std::condition_variable recheck_cv_;  // with packer_mu_, for stop_
+  std::thread rechecker_;               // StartRecheck
 };
 
 }  // namespace wiki

@@ -65,6 +65,9 @@ int Handle(void* user, const char* section, const char* name,
         return bad("must be an integer from 0 (never pack) to 1024");
       }
       c.pack_revisions = static_cast<uint64_t>(n);
+    } else if (k == "generation_file") {
+      if (v.empty()) return bad("must be a path or off");
+      c.generation_file = v;
     } else {
       return bad("unknown key");
     }
@@ -156,6 +159,9 @@ Result<Config> Finish(ParseState& st, int rc, const std::string& where) {
   if (st.config.metrics_file.empty()) {
     st.config.metrics_file = st.config.data_dir + "/.metrics";
   }
+  if (st.config.generation_file.empty()) {
+    st.config.generation_file = st.config.data_dir + "/.generation";
+  }
   return st.config;
 }
 
@@ -201,6 +207,7 @@ Result<std::string> ConfigValue(const Config& c, std::string_view key) {
   if (key == "article.max_article_bytes") return to_string(c.max_article_bytes);
   if (key == "article.plain_revisions") return to_string(c.plain_revisions);
   if (key == "article.pack_revisions") return to_string(c.pack_revisions);
+  if (key == "article.generation_file") return c.generation_file;
   if (key == "massage.mode") return std::string(MassageModeName(c.massage));
   if (key == "massage.fib_n") return to_string(c.fib_n);
   if (key == "edit.merge") return std::string(MergeModeName(c.merge));

@@ -1,7 +1,7 @@
 // config: the article server's settings, read from an INI file with inih.
 //
 //   [article]  title, data_dir, cache_dir, max_article_bytes,
-//              plain_revisions, pack_revisions
+//              plain_revisions, pack_revisions, generation_file
 //   [massage]  mode = per-revision | per-request, fib_n
 //   [edit]     merge = word | line | off
 //   [server]   threads, shed_after_ms, metrics_file, accel_redirect
@@ -49,6 +49,9 @@ struct Config {
   // to a file (0 = never). See article_store.h.
   uint64_t plain_revisions = 64;
   uint64_t pack_revisions = 64;
+  // The counter that announces new revisions to every worker (generation.h);
+  // default <data_dir>/.generation; "off": a stat of the article per read.
+  std::string generation_file;
 
   // [massage]
   MassageMode massage = MassageMode::kPerRevision;

@@ -18,6 +18,7 @@ TEST_CASE("config: defaults") {
   CHECK(c->max_article_bytes == 2u * 1024 * 1024);
   CHECK(c->max_body_bytes() == 3u * 2 * 1024 * 1024 + 65536);
   CHECK(c->metrics_file == "/var/lib/wiki/.metrics");
+  CHECK(c->generation_file == "/var/lib/wiki/.generation");
   CHECK(c->shed_after_ms == 30);  // as the shipped file says
 }
 
@@ -39,6 +40,7 @@ TEST_CASE("config: --print values, as the INI spells them") {
            {"article.pack_revisions", "0"},
            {"article.data_dir", "/var/lib/wiki"},
            {"article.cache_dir", "/var/lib/wiki"},  // default: data_dir
+           {"article.generation_file", "/var/lib/wiki/.generation"},
            {"edit.merge", "off"},
            {"massage.mode", "per-request"},
            {"massage.fib_n", "34"},
@@ -125,6 +127,7 @@ TEST_CASE("config: errors name the key") {
       {"[article]\nmax_article_bytes = 10\n", "max_article_bytes"},
       {"[article]\nplain_revisions = 1\n", "plain_revisions"},
       {"[article]\npack_revisions = 5000\n", "pack_revisions"},
+      {"[article]\ngeneration_file =\n", "generation_file"},
       {"[server]\nthreads = 0\n", "threads"},
       {"[server]\nthread = 4\n", "unknown key"},
       {"[edge]\ncaches = nohost\n", "caches"},

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -43,9 +44,14 @@ FaultSpec ParseSpec() {
   return spec;
 }
 
+std::atomic<FaultHook> g_hook{nullptr};
+
 }  // namespace
 
+void SetFaultHookForTest(FaultHook hook) { g_hook.store(hook); }
+
 void FaultPoint(const char* step) {
+  if (FaultHook hook = g_hook.load(std::memory_order_acquire)) hook(step);
   static const FaultSpec spec = ParseSpec();
   if (!spec.enabled || spec.step != step) return;
   if (::unlink(spec.arm_file.c_str()) != 0) return;  // not armed, or taken

@@ -25,12 +25,19 @@ inline constexpr char kFaultRevisionFile[] =
 inline constexpr char kFaultArticleFile[] =
     "article-file";  // article renamed over, durable
 inline constexpr char kFaultHistoryRecord[] =
-    "history-record";  // commit point passed
+    "history-record";  // commit point passed, not yet announced (generation)
 
 // An edit's body read in full, before any of its checks (handler.cc).
 inline constexpr char kFaultEditReceived[] = "edit-received";
 
 void FaultPoint(const char* step);
+
+// Unit tests only: `hook` is called by the thread at every fault point (as
+// well as WIKI_FAULT's action), so that a test can hold a commit at a step
+// while other stores in the process look at the data dir: to them, a
+// worker killed there. nullptr removes it. Thread-safe.
+using FaultHook = void (*)(const char* step);
+void SetFaultHookForTest(FaultHook hook);
 
 }  // namespace wiki
 

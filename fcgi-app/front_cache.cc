@@ -110,8 +110,13 @@ bool FrontCache::WaitPublished(const RevisionMeta& committed,
 }
 
 void FrontCache::Refresh() {
-  if (enabled_ && !UpToDate())
+  if (!enabled_) return;
+  // The store's cached revision is trusted while the shared generation
+  // stands still; a missed announcement is exactly what this path suspects.
+  store_->Recheck();
+  if (!UpToDate()) {
     Publish("refresh", nullptr, std::chrono::steady_clock::now());
+  }
 }
 
 void FrontCache::Publish(const char* why, const RevisionMeta* committed,
@@ -182,8 +187,13 @@ void FrontCache::Backstop() {
     wake_.wait_for(guard, std::chrono::milliseconds(kBackstopMs));
     if (stop_) break;
     guard.unlock();
-    if (!UpToDate())
+    // The store checks every ArticleStore::kRecheckMs on its own; checking
+    // here as well keeps a revision nobody announced (its writer killed
+    // before the announcement) from waiting for both periods.
+    store_->Recheck();
+    if (!UpToDate()) {
       Publish("backstop", nullptr, std::chrono::steady_clock::now());
+    }
     guard.lock();
   }
 }

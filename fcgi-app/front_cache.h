@@ -7,8 +7,10 @@
 // store's current revision):
 //   - Start(): once per worker, before it serves;
 //   - AfterCommit(): by the worker that committed, before it acknowledges;
-//   - a backstop thread (every 0.5 s) that republishes when `current` is not
-//     the store's current revision: after a failed publish, or a worker that
+//   - a backstop thread (every 0.5 s) that rechecks the store (a stat:
+//     ArticleStore::Recheck, which announces a revision whose writer died
+//     before announcing it) and republishes when `current` is not the
+//     store's current revision: after a failed publish, or a worker that
 //     died between its commit and its publish.
 // If publishing fails, the edit stays durable; the failure is logged to
 // stderr and counted (/metrics), and `current` is pointed at off/ so reads
@@ -48,9 +50,10 @@ class FrontCache {
 
   // Publishes the current revision, which is `committed` or newer. Returns
   // once nginx serves it (or the front is off); never fails the edit.
-  // Republishes if `current` is not the store's current revision (a worker
-  // killed between its commit and its publish): cheap (readlink + stat)
-  // when it is. For paths that suspect a client saw an old revision.
+  // Rechecks the store, then republishes if `current` is not the store's
+  // current revision (a worker killed between its commit and its publish):
+  // cheap (two stats + readlink) when it is. For paths that suspect a
+  // client saw an old revision.
   void Refresh();
 
   // Returns once `current` names `committed` or a newer revision (or the

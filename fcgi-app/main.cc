@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   wiki::StoreOptions store_options;
   store_options.plain_revisions = config->plain_revisions;
   store_options.pack_revisions = config->pack_revisions;
+  store_options.generation_file = config->generation_file;
   auto store =
       wiki::ArticleStore::Open(config->data_dir, config->title, store_options);
   if (!store.ok()) {
@@ -74,6 +75,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   (*store)->StartPacker();
+  (*store)->StartRecheck();
   // The derived files' directory (often tmpfs, emptied by a reboot); a
   // failure here shows up as the front cache turning itself off.
   s = wiki::CreateDir(config->CacheDir(), 0755);

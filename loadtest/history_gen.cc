@@ -113,6 +113,9 @@ Status AppendHistoryNoSync(const std::string& data_dir,
     }
   }
   if (std::fflush(log.get()) != 0) return Status::IOError("history.log flush");
+  // Written behind the store's back: announce it to running workers
+  // (article_store.h) instead of leaving it to their periodic check.
+  (*store)->Announce();
   return Status::OK();
 }
 

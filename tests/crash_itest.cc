@@ -8,7 +8,9 @@
 //                                 stays current, its files and history as
 //                                 they were, the next edit gets the next id
 //   history-record                past the commit point: the new revision
-//                                 is current (the editor just never heard)
+//                                 is current (the editor just never heard);
+//                                 served even before the kill, though never
+//                                 announced (the workers' periodic recheck)
 // Then a cold restart of the whole stack on the same data dir serves the
 // same.
 #include <doctest/doctest.h>
@@ -127,6 +129,27 @@ void CrashAt(const std::string& step, bool committed) {
   const pid_t paused = AwaitPause(stack.get(), step);
   CHECK_FALSE(Exists(arm));      // the fault point took it
   CHECK_FALSE(answered.load());  // the commit is in progress, unacknowledged
+  if (committed && paused > 0) {
+    // Past the commit point, never announced (the shared generation is
+    // bumped after this step): the worker's periodic recheck finds the
+    // revision, and the app and the front cache serve it while the
+    // committing thread is still stopped.
+    std::vector<uint64_t> ids;
+    Raw seen;
+    for (int i = 0; i < 300; ++i) {
+      ids = HistoryIds(client, url);
+      seen = GetRaw(client, url);
+      if (!ids.empty() && ids.front() == before.rev + 1 &&
+          seen.rev == before.rev + 1) {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    CHECK(ids == Descending(before.rev + 1));
+    CHECK(seen.rev == before.rev + 1);
+    CHECK(seen.body == body);
+    CHECK_FALSE(answered.load());
+  }
   if (paused > 0) {
     stack->ExpectWorkerDeaths(1);
     stack->ExpectUpstreamErrors(1);
