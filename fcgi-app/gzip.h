@@ -14,9 +14,15 @@
 
 namespace wiki {
 
-// RFC 1952 gzip member of `data`, at zlib's default level 6 (this runs
-// once per revision, never per request).
-Result<std::string> GzipCompress(std::string_view data);
+// zlib levels. The reader page (what the world downloads) gets the default
+// level 6; the raw article, read by editors and tools, level 1: on the 28 KB
+// sample, 0.54 ms instead of 0.95 ms for 14% more bytes. Both run once per
+// revision, before the edit's acknowledgment, never per request.
+constexpr int kGzipLevel = 6;
+constexpr int kGzipLevelRaw = 1;
+
+// RFC 1952 gzip member of `data` at `level` (1..9).
+Result<std::string> GzipCompress(std::string_view data, int level = kGzipLevel);
 
 // True if an Accept-Encoding value admits gzip: "gzip" (or "x-gzip") listed
 // without q=0, or "*" with a non-zero q and gzip not refused.

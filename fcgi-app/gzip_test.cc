@@ -26,6 +26,20 @@ TEST_CASE("gzip: round trip, smaller, a real gzip member") {
   CHECK(GzipCompress(page)->size() * 4 < page.size());
 }
 
+TEST_CASE("gzip: every level round-trips; out-of-range levels are refused") {
+  std::string page;
+  for (int i = 0; i < 500; ++i)
+    page += "<p>Flight " + std::to_string(i * 7919 % 1000) + " landed.</p>\n";
+  for (int level : {1, kGzipLevelRaw, kGzipLevel, 9}) {
+    CAPTURE(level);
+    auto gz = GzipCompress(page, level);
+    REQUIRE(gz.ok());
+    CHECK(testing::Gunzip(*gz) == page);
+  }
+  CHECK_FALSE(GzipCompress(page, 0).ok());
+  CHECK_FALSE(GzipCompress(page, 10).ok());
+}
+
 TEST_CASE("gzip: Accept-Encoding") {
   struct Row {
     const char* header;

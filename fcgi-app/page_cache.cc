@@ -72,14 +72,16 @@ void PageCache::Prune(uint64_t newest_id) {
 
 namespace {
 
-std::shared_ptr<const std::string> Gzipped(const std::string& data) {
-  auto gz = GzipCompress(data);
+std::shared_ptr<const std::string> Gzipped(const std::string& data,
+                                           int level) {
+  auto gz = GzipCompress(data, level);
   if (!gz.ok()) return nullptr;
   return std::make_shared<const std::string>(std::move(*gz));
 }
 
-std::shared_ptr<const std::string> Brotli(const std::string& data) {
-  auto br = BrotliCompress(data);
+std::shared_ptr<const std::string> Brotli(const std::string& data,
+                                          int quality) {
+  auto br = BrotliCompress(data, quality);
   if (!br.ok()) return nullptr;
   return std::make_shared<const std::string>(std::move(*br));
 }
@@ -125,10 +127,13 @@ std::shared_ptr<const PageCache::Page> PageCache::Current(
   auto page = std::make_shared<Page>();
   auto html = Render(*rev, rev->meta.id);
   page->html = MakeBody(*rev, "page", html);
-  page->html_gz = MakeBody(*rev, "pagegz", Gzipped(*html));
-  page->raw_gz = MakeBody(*rev, "rawgz", Gzipped(rev->text));
-  page->html_br = MakeBody(*rev, "pagebr", Brotli(*html));
-  page->raw_br = MakeBody(*rev, "rawbr", Brotli(rev->text));
+  // The page is what the world downloads; the raw article is for editors
+  // and tools, compressed faster (gzip.h, brotli.h).
+  page->html_gz = MakeBody(*rev, "pagegz", Gzipped(*html, kGzipLevel));
+  page->raw_gz = MakeBody(*rev, "rawgz", Gzipped(rev->text, kGzipLevelRaw));
+  page->html_br = MakeBody(*rev, "pagebr", Brotli(*html, kBrotliQuality));
+  page->raw_br =
+      MakeBody(*rev, "rawbr", Brotli(rev->text, kBrotliQualityRaw));
   if (!cache_dir_.empty()) Prune(rev->meta.id);
   // Only the holder of build_mu_ installs, and the check above saw nothing
   // newer: this is the newest revision built so far.
