@@ -73,8 +73,32 @@ EditResult RejectedEdit(Status why, bool article_refused) {
 Editor::Editor(const Config& config, ArticleStore* store, Massager* massager)
     : max_article_bytes_(config.max_article_bytes),
       merge_(config.merge),
+      put_turn_path_(config.data_dir + "/.put.lock"),
       store_(store),
       massager_(massager) {}
+
+std::optional<EditResult> Editor::TakePutTurn(const EditRequest& req,
+                                              FileLock* turn,
+                                              RevisionPtr* current) {
+  // Only an optimisation: without the lock the edit is still correct (the
+  // store's write lock decides), it just may massage for nothing.
+  auto got = FileLock::Acquire(put_turn_path_, FileLock::Mode::kExclusive);
+  if (!got.ok()) {
+    std::fprintf(stderr, "edit: no PUT turn, going on without: %s\n",
+                 got.status().ToString().c_str());
+    return std::nullopt;
+  }
+  *turn = std::move(*got);
+  auto now = store_->Current();        // no syscall while nothing changed
+  if (!now.ok()) return std::nullopt;  // the commit will report it
+  *current = *now;
+  if (IfMatchMatches(req.if_match, (*current)->meta.RawETag())) {
+    return std::nullopt;
+  }
+  Prepared stale;
+  stale.current = *current;
+  return Refused(req, &stale);
+}
 
 std::optional<EditResult> Editor::CheckPreconditions(
     const EditRequest& req) const {
@@ -252,6 +276,11 @@ EditResult Editor::Submit(const EditRequest& req) {
     Prepared stale;
     stale.current = *current;
     return Refused(req, &stale);
+  }
+  // PUTs of one revision take turns (TakePutTurn); held until the commit.
+  FileLock put_turn;
+  if (req.kind == EditKind::kPut) {
+    if (auto r = TakePutTurn(req, &put_turn, &*current)) return std::move(*r);
   }
   if (auto r = Validate(req)) return std::move(*r);
   Prepared p;

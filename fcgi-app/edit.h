@@ -11,6 +11,8 @@
 //      body is decoded by the handler before Submit; a check that must
 //      precede even that, such as Origin, belongs at the top of
 //      Handler::HandlePost, answered through RespondToEdit too).
+//   1b. PUT only: its turn among concurrent PUTs (TakePutTurn), and the
+//      If-Match checked again once it has it.
 //   2. validation: summary, size, markup (CheckArticle) -> kRejected.
 //   3. preparation against the revision that is current now, outside the
 //      write lock: a stale If-Match is kStale at once (revisions only move
@@ -43,6 +45,7 @@
 #include "article_store.h"
 #include "cancel.h"
 #include "config.h"
+#include "fs_posix.h"
 #include "massage.h"
 #include "merge.h"
 #include "revision.h"
@@ -144,9 +147,21 @@ class Editor {
                  Prepared* p) const;
   EditResult Commit(const EditRequest& req, const Revision* base, Prepared* p);
   static EditResult Refused(const EditRequest& req, Prepared* p);
+  // Concurrent PUTs of one revision: all but the first are stale the moment
+  // it commits, yet each would validate and massage (fib) before finding
+  // out, and under a burst those wasted computations starve the one that
+  // counts. So PUTs take turns, across workers (a flock on
+  // <data_dir>/.put.lock held until the commit), and each re-checks its
+  // If-Match when its turn comes: the losers answer 412 for the cost of a
+  // read. Form posts merge instead of failing, so they never wait here.
+  // Returns the kStale result, or nullopt to go on (`*current` refreshed,
+  // `*turn` held unless the lock could not be taken).
+  std::optional<EditResult> TakePutTurn(const EditRequest& req, FileLock* turn,
+                                        RevisionPtr* current);
 
   const size_t max_article_bytes_;
   const MergeMode merge_;
+  const std::string put_turn_path_;
   ArticleStore* const store_;
   Massager* const massager_;
   OnCommitted on_committed_;

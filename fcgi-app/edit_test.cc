@@ -2,10 +2,17 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
+#include "fault.h"
+#include "metrics.h"
 #include "test_util.h"
 
 namespace wiki {
@@ -398,6 +405,53 @@ TEST_CASE("edit: ids go up by one per commit, and the hook sees each") {
     CHECK(r.committed.RawETag() == f.Current()->meta.RawETag());
   }
   CHECK(f.committed_ids == std::vector<uint64_t>{2, 3, 4});
+}
+
+// PUTs racing on one revision (TakePutTurn): the first commits while the
+// others wait for their turn; they then find their tag stale and never
+// massage.
+std::atomic<int> g_started{0};
+std::atomic<bool> g_held{false};
+void HoldFirstCommit(const char* step) {
+  if (std::string_view(step) != kFaultRevisionFile || g_held.exchange(true))
+    return;
+  // Everyone is inside Submit (or about to be) while this commit is held.
+  while (g_started.load() < 4) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+TEST_CASE(
+    "edit: concurrent PUTs of one revision take turns; the losers "
+    "answer 412 without massaging") {
+  Fixture f(/*theirs=*/false);
+  const std::string tag = f.Current()->meta.RawETag();
+  const uint64_t fibs = Metrics::Global().FibTotal();
+  g_started = 0;
+  g_held = false;
+  SetFaultHookForTest(HoldFirstCommit);
+  std::vector<std::string> texts;
+  for (int i = 0; i < 4; ++i)
+    texts.push_back(std::string(kBase) + "<p>editor " + std::to_string(i) +
+                    "</p>\n");
+  std::vector<Outcome> outcomes(4);
+  std::vector<std::thread> editors;
+  for (int i = 0; i < 4; ++i) {
+    editors.emplace_back([&, i] {
+      EditRequest req;
+      req.kind = EditKind::kPut;
+      req.text = texts[i];
+      req.if_match = tag;
+      req.author = "tester";
+      ++g_started;
+      outcomes[i] = f.editor->Submit(req).outcome;
+    });
+  }
+  for (auto& t : editors) t.join();
+  SetFaultHookForTest(nullptr);
+  CHECK(std::count(outcomes.begin(), outcomes.end(), Outcome::kSaved) == 1);
+  CHECK(std::count(outcomes.begin(), outcomes.end(), Outcome::kStale) == 3);
+  CHECK(Metrics::Global().FibTotal() == fibs + 1);
+  CHECK(f.committed_ids == std::vector<uint64_t>{2});
 }
 
 }  // namespace

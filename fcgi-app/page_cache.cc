@@ -72,8 +72,7 @@ void PageCache::Prune(uint64_t newest_id) {
 
 namespace {
 
-std::shared_ptr<const std::string> Gzipped(const std::string& data,
-                                           int level) {
+std::shared_ptr<const std::string> Gzipped(const std::string& data, int level) {
   auto gz = GzipCompress(data, level);
   if (!gz.ok()) return nullptr;
   return std::make_shared<const std::string>(std::move(*gz));
@@ -132,8 +131,7 @@ std::shared_ptr<const PageCache::Page> PageCache::Current(
   page->html_gz = MakeBody(*rev, "pagegz", Gzipped(*html, kGzipLevel));
   page->raw_gz = MakeBody(*rev, "rawgz", Gzipped(rev->text, kGzipLevelRaw));
   page->html_br = MakeBody(*rev, "pagebr", Brotli(*html, kBrotliQuality));
-  page->raw_br =
-      MakeBody(*rev, "rawbr", Brotli(rev->text, kBrotliQualityRaw));
+  page->raw_br = MakeBody(*rev, "rawbr", Brotli(rev->text, kBrotliQualityRaw));
   if (!cache_dir_.empty()) Prune(rev->meta.id);
   // Only the holder of build_mu_ installs, and the check above saw nothing
   // newer: this is the newest revision built so far.
