@@ -151,7 +151,7 @@ bench-rollout: $(SERVER) $(STORM) | deps
 	@loadtest/rollout-bench
 
 # How fast edits land: concurrent editors raised until save p99 > 100 ms.
-bench-write: $(SERVER) $(WRITE_SPEED) $(OPEN_LOOP) | deps
+bench-write: $(SERVER) $(WRITE_SPEED) $(OPEN_LOOP) $(FIB_TIME) | deps
 	@loadtest/write-speed
 
 # The whole-stack crash storm, long version (make test runs 3 rounds).
