@@ -273,23 +273,39 @@ void CheckServes(HttpClient& client, const EdgeProc& edge, uint64_t rev,
   *tags = now;
 }
 
-TEST_CASE("edge caches: every edge serves each acknowledged revision") {
+// The origin stack and two edge nginx instances on free loopback ports,
+// every edge filled. A generous refresh timeout: this machine is shared,
+// and a refresh that times out is a (counted) failure, not what the tests
+// using this are about.
+struct TwoEdges {
+  std::unique_ptr<Stack> origin;
+  std::unique_ptr<EdgeProc> e1, e2;
+  std::vector<EdgeProc*> edges;
+};
+
+void StartTwoEdges(TwoEdges* rig) {
   const int p1 = FreeLoopbackPort();
   int p2 = FreeLoopbackPort();
   while (p2 == p1) p2 = FreeLoopbackPort();
   Stack::Options o;
-  // A generous refresh timeout: this machine is shared, and a refresh that
-  // times out is a (counted) failure, not what this test is about.
   o.wiki_set = EdgeSet({p1, p2}) + " edge.timeout_ms=5000";
-  auto s = Stack::Start(o);
-  REQUIRE(s);
-  auto e1 = EdgeProc::Start(p1, s->port());
-  auto e2 = EdgeProc::Start(p2, s->port());
-  REQUIRE(e1);
-  REQUIRE(e2);
-  const std::vector<EdgeProc*> edges = {e1.get(), e2.get()};
+  rig->origin = Stack::Start(o);
+  REQUIRE(rig->origin);
+  rig->e1 = EdgeProc::Start(p1, rig->origin->port());
+  rig->e2 = EdgeProc::Start(p2, rig->origin->port());
+  REQUIRE(rig->e1);
+  REQUIRE(rig->e2);
+  rig->edges = {rig->e1.get(), rig->e2.get()};
   HttpClient client;
-  for (EdgeProc* e : edges) REQUIRE(Filled(client, *e));
+  for (EdgeProc* e : rig->edges) REQUIRE(Filled(client, *e));
+}
+
+TEST_CASE("edge caches: every edge serves each acknowledged revision") {
+  TwoEdges rig;
+  StartTwoEdges(&rig);
+  const std::unique_ptr<Stack>& s = rig.origin;
+  const std::vector<EdgeProc*>& edges = rig.edges;
+  HttpClient client;
   // (The keeper's rounds before the edges started have failed.)
   const double failed_before = FailedRefreshes(client, *s);
 
@@ -425,21 +441,11 @@ double Rounds(HttpClient& client, const Stack& s, const char* why) {
 }
 
 TEST_CASE("edge caches: concurrent edits share rounds, each ack is fresh") {
-  const int p1 = FreeLoopbackPort();
-  int p2 = FreeLoopbackPort();
-  while (p2 == p1) p2 = FreeLoopbackPort();
-  Stack::Options o;
-  o.workers = 2;
-  o.wiki_set = EdgeSet({p1, p2}) + " edge.timeout_ms=5000";
-  auto s = Stack::Start(o);
-  REQUIRE(s);
-  auto e1 = EdgeProc::Start(p1, s->port());
-  auto e2 = EdgeProc::Start(p2, s->port());
-  REQUIRE(e1);
-  REQUIRE(e2);
-  const std::vector<EdgeProc*> edges = {e1.get(), e2.get()};
+  TwoEdges rig;  // two workers (Stack::Options' default)
+  StartTwoEdges(&rig);
+  const std::unique_ptr<Stack>& s = rig.origin;
+  const std::vector<EdgeProc*>& edges = rig.edges;
   HttpClient client;
-  for (EdgeProc* e : edges) REQUIRE(Filled(client, *e));
 
   // One keeper on the host, not one per worker: at most one verifying
   // round per second of this quiet spell (two workers would make two).
