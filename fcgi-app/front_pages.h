@@ -1,7 +1,7 @@
 // front_pages: the current revision's reader page and raw article as static
 // files that nginx sends without asking the app (the front cache).
 //
-// Layout, under <data_dir>/pages/:
+// Layout, under <cache_dir>/pages/ (article.cache_dir: tmpfs in production):
 //   <id>-<hash16>-<fib>/p, p-gz, p-br,     one revision's page and raw
 //                       r, r-gz, r-br      bytes, identity, gzip and brotli
 //                                          (kFiles); immutable once renamed
@@ -56,7 +56,7 @@ class FrontPages {
   // if a file is gone anyway).
   static constexpr uint64_t kKeepRevisions = 16;
 
-  // `pages_dir` is <data_dir>/pages.
+  // `pages_dir` is <cache_dir>/pages.
   explicit FrontPages(std::string pages_dir);
 
   // Creates the directory, off/ and, if missing, current -> off.
