@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   g++ make pkg-config curl python3 jq python3-mwclient
-  nginx spawn-fcgi multiwatch
+  nginx libnginx-mod-http-lua spawn-fcgi multiwatch
   libfcgi-dev libinih-dev doctest-dev
   libgumbo-dev libgit2-dev libmbedtls-dev nlohmann-json3-dev libcurl4-openssl-dev zlib1g-dev
   libbrotli-dev libzstd-dev

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "front_record.h"
 #include "fs_posix.h"
 
 namespace wiki {
@@ -18,6 +19,7 @@ namespace {
 constexpr char kCurrent[] = "current";
 constexpr char kOff[] = "off";
 constexpr char kNewLink[] = ".current-new";
+constexpr char kRecord[] = "current.rec";
 
 bool IsDigits(std::string_view s) {
   return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
@@ -95,7 +97,9 @@ Status FrontPages::PointCurrentAt(const std::string& name) {
     ::unlink(tmp.c_str());
     return s;
   }
-  return Status::OK();
+  // What nginx reads (front_record.h); the link stays the source of truth
+  // for the workers and for tools.
+  return PublishFrontRecord(dir_ + "/" + kRecord, name);
 }
 
 Status FrontPages::WriteRevisionDir(const std::string& name,

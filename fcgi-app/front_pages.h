@@ -6,7 +6,9 @@
 //                       r, r-gz, r-br      bytes, identity, gzip and brotli
 //                                          (kFiles); immutable once renamed
 //                                          into place
-//   current -> <id>-<hash16>-<fib>         symlink: what nginx serves
+//   current -> <id>-<hash16>-<fib>         symlink: the current directory
+//   current.rec                            the same name, for nginx
+//                                          (front_record.h)
 //   off/                                   empty; current -> off sends every
 //                                          read to the app
 //   .lock                                  flock shared by the publishers
@@ -18,10 +20,11 @@
 // revision's commit time (Last-Modified).
 //
 // Why this is never stale after an acknowledgment: Sync builds the new
-// directory completely, then swaps `current` with rename(2) (atomic) and only
-// then returns; the editor's acknowledgment is sent after that. nginx
-// resolves the symlink once per request (realpath, no open-file cache) and
-// from then on names the immutable directory, so a read that starts after
+// directory completely, then swaps `current` with rename(2) (atomic), then
+// publishes the same name in current.rec, and only then returns; the
+// editor's acknowledgment is sent after that. nginx reads the record once
+// per request (no system call) and from then on names the immutable
+// directory, so a read that starts after
 // the acknowledgment resolves to that revision or a later one, and its body
 // and headers come from one revision. Publishers serialise on .lock and
 // each reads the store's current revision while holding it (see Sync), so

@@ -20,6 +20,7 @@
 
 #include "coding.h"
 #include "front_pages.h"
+#include "front_record.h"
 #include "http_client.h"
 #include "itest_util.h"
 #include "revision.h"
@@ -200,14 +201,13 @@ TEST_CASE("front cache: per-request massaging bypasses it") {
     CHECK(SendCoded(client, "GET", s->ArticleUrl(), "").status == 200);
   }
   CHECK(RequestsAnswered(client, *s) - before >= 3);
-  // nginx's fallback for a directory that vanished between the symlink's
-  // resolution and the open (pruned): the app answers. (This mode has no
-  // backstop to repair the link meanwhile.)
+  // nginx's fallback for a directory that vanished between the record's
+  // reading and the open (pruned): the app answers. (This mode has no
+  // backstop to repair the record meanwhile.)
   const std::string pages = s->cache_dir() + "/pages/";
   std::filesystem::create_directory(pages + "999-0000000000000000-1");
-  std::filesystem::create_directory_symlink("999-0000000000000000-1",
-                                            pages + "current-fake");
-  std::filesystem::rename(pages + "current-fake", pages + "current");
+  REQUIRE(
+      PublishFrontRecord(pages + "current.rec", "999-0000000000000000-1").ok());
   for (const char* q : {"", "?action=raw"}) {
     HttpResponse r = SendCoded(client, "GET", s->ArticleUrl() + q, "gzip");
     CHECK(r.status == 200);
@@ -267,6 +267,7 @@ TEST_CASE("front cache: a failed publish keeps the edit and reads current") {
     target = std::filesystem::read_symlink(pages + "current").string();
   }
   CHECK(target == name);
+  CHECK(*ReadFrontRecord(pages + "current.rec") == name);  // what nginx reads
   CHECK(ToId(SendCoded(client, "GET", url, "").Header("x-revision")) ==
         rev + 1);
   CHECK(s->Stop());

@@ -1,0 +1,55 @@
+#include "front_record.h"
+
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <string>
+
+#include "test_util.h"
+
+namespace wiki {
+namespace {
+
+using testing::Spit;
+using testing::TempDir;
+
+TEST_CASE("front_record: created whole, then each publish is what is read") {
+  TempDir tmp("wiki-record-test");
+  const std::string path = tmp / "current.rec";
+  CHECK_FALSE(ReadFrontRecord(path).ok());  // missing
+  REQUIRE(PublishFrontRecord(path, "off").ok());
+  struct stat st;
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK(static_cast<size_t>(st.st_size) == kFrontRecordBytes);
+  CHECK(*ReadFrontRecord(path) == "off");
+  // More publishes than slots: the ring wraps, the newest is always read.
+  for (int i = 1; i <= 600; ++i) {
+    const std::string name =
+        std::to_string(i) + "-00000000000000ab-" + std::to_string(i * 7);
+    REQUIRE(PublishFrontRecord(path, name).ok());
+    REQUIRE(*ReadFrontRecord(path) == name);
+  }
+  // A shorter name after a longer one in the same slot: no leftover bytes.
+  for (size_t i = 0; i < kFrontRecordSlots; ++i) {
+    REQUIRE(PublishFrontRecord(path, "off").ok());
+  }
+  CHECK(*ReadFrontRecord(path) == "off");
+}
+
+TEST_CASE("front_record: bad names and foreign files are refused") {
+  TempDir tmp("wiki-record-test");
+  const std::string path = tmp / "current.rec";
+  CHECK_FALSE(PublishFrontRecord(path, "").ok());
+  CHECK_FALSE(
+      PublishFrontRecord(path, std::string(kFrontRecordSlotBytes, 'x')).ok());
+  REQUIRE(PublishFrontRecord(path, std::string(kFrontRecordSlotBytes - 1, 'x'))
+              .ok());
+  Spit(tmp / "short.rec", "wikifr01");
+  CHECK_FALSE(PublishFrontRecord(tmp / "short.rec", "off").ok());
+  Spit(tmp / "foreign.rec", std::string(kFrontRecordBytes, 'z'));
+  CHECK_FALSE(PublishFrontRecord(tmp / "foreign.rec", "off").ok());
+  CHECK_FALSE(ReadFrontRecord(tmp / "foreign.rec").ok());
+}
+
+}  // namespace
+}  // namespace wiki
