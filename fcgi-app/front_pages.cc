@@ -84,6 +84,13 @@ std::string FrontPages::CurrentName() const {
 }
 
 Status FrontPages::PointCurrentAt(const std::string& name) {
+  // First what nginx reads (front_record.h), then the link: whoever sees
+  // the link name a revision (the workers' fast paths read it without the
+  // lock: FrontCache::AfterCommit) knows nginx serves it already. The other
+  // order let a worker acknowledge while the record still named the
+  // previous revision.
+  Status s = PublishFrontRecord(dir_ + "/" + kRecord, name);
+  if (!s.ok()) return s;
   // A new link under a temporary name, renamed over the old one: readers
   // resolve either the old target or the new one, never nothing.
   const std::string tmp = dir_ + "/" + kNewLink;
@@ -93,13 +100,11 @@ Status FrontPages::PointCurrentAt(const std::string& name) {
   }
   const std::string current = dir_ + "/" + kCurrent;
   if (::rename(tmp.c_str(), current.c_str()) != 0) {
-    Status s = ErrnoToStatus("rename to " + current, errno);
+    s = ErrnoToStatus("rename to " + current, errno);
     ::unlink(tmp.c_str());
     return s;
   }
-  // What nginx reads (front_record.h); the link stays the source of truth
-  // for the workers and for tools.
-  return PublishFrontRecord(dir_ + "/" + kRecord, name);
+  return Status::OK();
 }
 
 Status FrontPages::WriteRevisionDir(const std::string& name,
