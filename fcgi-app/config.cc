@@ -114,6 +114,10 @@ int Handle(void* user, const char* section, const char* name,
         return bad("must be empty or a path that starts and ends with /");
       }
       c.accel_redirect_prefix = v;
+    } else if (k == "accel_min_bytes") {
+      if (!ParseInt(value, 0, int64_t{1} << 30, &n))
+        return bad("must be 0..1073741824");
+      c.accel_min_bytes = static_cast<size_t>(n);
     } else {
       return bad("unknown key");
     }
@@ -215,6 +219,7 @@ Result<std::string> ConfigValue(const Config& c, std::string_view key) {
   if (key == "server.shed_after_ms") return to_string(c.shed_after_ms);
   if (key == "server.metrics_file") return c.metrics_file;
   if (key == "server.accel_redirect") return c.accel_redirect_prefix;
+  if (key == "server.accel_min_bytes") return to_string(c.accel_min_bytes);
   if (key == "server.max_body_bytes") return to_string(c.max_body_bytes());
   if (key == "edge.caches") {
     std::string list;

@@ -69,6 +69,12 @@ struct Config {
   // "<prefix>cache/page-....html" (reader page), and nginx sends the file
   // from data_dir with sendfile. "" = the app sends bodies itself.
   std::string accel_redirect_prefix;
+  // Bodies smaller than this are sent by the app even with
+  // accel_redirect_prefix set: nginx can keep a connection to the worker
+  // only when the body comes through it (an X-Accel-Redirect response ends
+  // that connection), and for a page of tens of KB a kept connection saves
+  // more than the copy costs. 0: every body with a file goes by X-Accel.
+  size_t accel_min_bytes = 65536;
 
   // [edge] Edge caches (nginx/edge-site.conf) refreshed before an edit is
   // acknowledged, as "host:port" (ini: comma-separated; default none: only

@@ -48,6 +48,7 @@ TEST_CASE("config: --print values, as the INI spells them") {
            {"server.shed_after_ms", "30"},
            {"server.metrics_file", "/var/lib/wiki/.metrics"},
            {"server.accel_redirect", ""},
+           {"server.accel_min_bytes", "65536"},
            {"server.max_body_bytes", "77824"},  // 3 x 4096 + 64 KiB
        }) {
     CAPTURE(row.key);
@@ -73,7 +74,8 @@ TEST_CASE("config: values and the last occurrence wins") {
       "[article]\ndata_dir = /a\ndata_dir = /b\nmax_article_bytes = 4096\n"
       "[massage]\nmode = per-request\nfib_n = 20\n"
       "[edit]\nmerge = line\n[edit]\nmerge = off\n"
-      "[server]\nthreads = 8\nshed_after_ms = 0\nmetrics_file = /m\n");
+      "[server]\nthreads = 8\nshed_after_ms = 0\nmetrics_file = /m\n"
+      "accel_min_bytes = 0\n");
   REQUIRE_MESSAGE(c.ok(), c.status().ToString());
   CHECK(c->data_dir == "/b");
   CHECK(c->CacheDir() == "/b");  // follows the data_dir given last
@@ -88,6 +90,7 @@ TEST_CASE("config: values and the last occurrence wins") {
   CHECK(c->threads == 8);
   CHECK(c->shed_after_ms == 0);
   CHECK(c->metrics_file == "/m");
+  CHECK(c->accel_min_bytes == 0);
 }
 
 TEST_CASE("config: edge caches, comma-separated host:port") {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cancel.h"
+#include "fcgi_stdout.h"
 #include "massage.h"
 #include "metrics.h"
 #include "responses.h"
@@ -33,6 +34,16 @@ std::atomic<bool> g_stopping{false};
 // Which loops wait in accept() on fd 0: a graceful stop wakes exactly that
 // many with a connection of its own (PokeListener).
 std::atomic<int> g_in_accept{0};
+
+// Loops parked on an idle keep-alive connection (AwaitKeepAliveRequest).
+// Each holds its thread until nginx sends the next request on it, and nginx
+// opens a new connection whenever it has no idle one: if every thread were
+// parked, new connections would wait in the listen queue behind idle ones.
+// So all but kUnparkedShare of a worker's threads (at least one) may park;
+// past that a loop closes its connection after the answer and goes back to
+// accept().
+std::atomic<int> g_parked{0};
+constexpr int kUnparkedShare = 8;  // 1/8: 8 of 64 threads
 
 // Readable once the keep-alive grace of a stop has passed: loops parked on
 // an idle keep-alive connection poll it beside their connection.
@@ -83,16 +94,13 @@ bool ReadBody(FCGX_Request& r, size_t content_length, size_t limit,
 
 // Returns false if the response could not be handed to nginx (it hung up
 // or the connection broke); the caller counts it, nothing else can be done.
+// Head and body go out in one system call (fcgi_stdout.h); FCGX_Finish_r
+// then writes the closing records.
 bool Write(FCGX_Request& r, const Response& resp) {
-  std::string head = resp.SerializeHead();
-  int n = FCGX_PutStr(head.data(), static_cast<int>(head.size()), r.out);
-  if (n != static_cast<int>(head.size())) return false;
-  if (!resp.omit_body) {
-    const std::string& body = resp.Body();
-    n = FCGX_PutStr(body.data(), static_cast<int>(body.size()), r.out);
-    if (n != static_cast<int>(body.size())) return false;
-  }
-  return true;
+  const std::string head = resp.SerializeHead();
+  const std::string_view body =
+      resp.omit_body ? std::string_view() : std::string_view(resp.Body());
+  return SendStdout(r.ipcFd, FrameStdout(r.requestId, head, body));
 }
 
 void BadRequest(const char* message, Response* resp) {
@@ -190,6 +198,20 @@ bool AwaitKeepAliveRequest(int fd) {
   }
 }
 
+// Waits on the kept connection of `r` for nginx's next request, or closes
+// it (nginx hung up, a stop, or too many loops parked already).
+void ParkOrClose(const Config& config, FCGX_Request& r) {
+  const int max_parked =
+      config.threads - std::max(1, config.threads / kUnparkedShare);
+  const bool park = g_parked.fetch_add(1) < max_parked;
+  const bool next = park && AwaitKeepAliveRequest(r.ipcFd);
+  g_parked.fetch_sub(1);
+  if (!next) {
+    r.keepConnection = 0;
+    FCGX_Free(&r, 1);
+  }
+}
+
 void Loop(const Config& config, Handler* handler) {
   FCGX_Request r;
   if (FCGX_InitRequest(&r, 0, 0) != 0) {
@@ -197,10 +219,7 @@ void Loop(const Config& config, Handler* handler) {
     return;
   }
   for (;;) {
-    if (r.ipcFd >= 0 && !AwaitKeepAliveRequest(r.ipcFd)) {
-      r.keepConnection = 0;
-      FCGX_Free(&r, 1);
-    }
+    if (r.ipcFd >= 0) ParkOrClose(config, r);
     // Count the wait before testing the flag: a stop that begins after the
     // test sees the count and wakes this loop (WatchSignals).
     const bool accepting = r.ipcFd < 0;

@@ -176,7 +176,8 @@ void Handler::ReadArticle(const Request& req, const RevisionPtr& rev,
     return;
   }
   resp->omit_body = req.method == "HEAD";
-  AttachBody(&pages_, rep, current_id, config_.accel_redirect_prefix, resp);
+  AttachBody(&pages_, rep, current_id, config_.accel_redirect_prefix,
+             config_.accel_min_bytes, resp);
 }
 
 void Handler::AnswerEdit(const Request& req, const EditRequest& edit,

@@ -31,10 +31,11 @@ Representation ChooseRepresentation(PageCache* pages, const RevisionPtr& rev,
 
 void AttachBody(PageCache* pages, const Representation& rep,
                 uint64_t current_id, const std::string& accel_prefix,
-                Response* resp) {
+                size_t accel_min_bytes, Response* resp) {
   const RevisionPtr& rev = rep.rev;
   if (rep.body == nullptr && rep.raw) {
-    if (!accel_prefix.empty() && rev->meta.id == current_id) {
+    if (!accel_prefix.empty() && rev->meta.id == current_id &&
+        rev->text.size() >= accel_min_bytes) {
       // Revision files are immutable: nginx can send this one directly.
       // Not an old one: it may be packed (its file removed) meanwhile.
       resp->AddHeader(
@@ -50,7 +51,8 @@ void AttachBody(PageCache* pages, const Representation& rep,
     resp->shared_body = pages->Old(*rev, current_id);
     return;
   }
-  if (!accel_prefix.empty() && !rep.body->file_name.empty()) {
+  if (!accel_prefix.empty() && !rep.body->file_name.empty() &&
+      rep.body->bytes->size() >= accel_min_bytes) {
     resp->AddHeader("X-Accel-Redirect",
                     accel_prefix + "cache/" + rep.body->file_name);
     return;

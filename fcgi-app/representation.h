@@ -43,11 +43,12 @@ Representation ChooseRepresentation(PageCache* pages, const RevisionPtr& rev,
                                     std::string_view accept_encoding);
 
 // Puts the body of `rep` into `resp`: "X-Accel-Redirect: <accel_prefix>..."
-// naming its file when `accel_prefix` is set and there is a file, else the
-// bytes (an old revision's page is rendered now).
+// naming its file when `accel_prefix` is set, there is a file and the body
+// has at least `accel_min_bytes`; else the bytes (an old revision's page is
+// rendered now).
 void AttachBody(PageCache* pages, const Representation& rep,
                 uint64_t current_id, const std::string& accel_prefix,
-                Response* resp);
+                size_t accel_min_bytes, Response* resp);
 
 }  // namespace wiki
 
