@@ -82,6 +82,12 @@ Status PublishFrontRecord(const std::string& path, std::string_view name) {
   }
   Mapping m;
   Status s = m.Open(path, /*writable=*/true);
+  if (s.code() == Status::Code::kCorruption) {
+    // Short or foreign (by hand: the app never writes one): replaced whole.
+    // nginx maps the path afresh every second, and never a short file.
+    s = Create(path);
+    if (s.ok()) s = m.Open(path, /*writable=*/true);
+  }
   if (!s.ok()) return s;
   const uint64_t next = __atomic_load_n(&m.header()->cur, __ATOMIC_RELAXED) + 1;
   char* slot = m.slot(next);

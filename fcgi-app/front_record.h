@@ -15,11 +15,12 @@
 // only a well-formed name, and a name without its directory is answered by
 // the app (nginx/wiki-site.conf).
 //
-// The file is created whole (temp file + rename: nginx never maps a short
-// file) and then only written in place, never replaced, so the mapping
-// nginx holds stays the one writers update. Deleting it while nginx runs
-// would strand nginx on the old one (README). Not fsynced: derived state,
-// republished by every worker at start.
+// The file is created whole (temp file + rename) and then only written in
+// place, so the mapping nginx holds stays the one writers update. A record
+// deleted, shortened or overwritten by hand is created anew by the next
+// publish; nginx maps the path afresh every second and never maps a short
+// file (nginx/wiki_front.lua), so it follows within a second. Not fsynced:
+// derived state, republished by every worker at start.
 //
 // Thread-safety: callers serialise writers (FrontPages holds the
 // publishers' flock); readers need no lock. Failure: Status.
@@ -40,7 +41,7 @@ constexpr size_t kFrontRecordBytes =
     64 + kFrontRecordSlots * kFrontRecordSlotBytes;
 
 // Makes `name` (shorter than kFrontRecordSlotBytes) the record's current
-// name, creating the file at `path` if it is missing.
+// name, creating the file at `path` if it is missing, short or not a record.
 Status PublishFrontRecord(const std::string& path, std::string_view name);
 
 // The record's current name, as nginx reads it (tests and tools).

@@ -10,6 +10,7 @@
 namespace wiki {
 namespace {
 
+using testing::Slurp;
 using testing::Spit;
 using testing::TempDir;
 
@@ -36,7 +37,7 @@ TEST_CASE("front_record: created whole, then each publish is what is read") {
   CHECK(*ReadFrontRecord(path) == "off");
 }
 
-TEST_CASE("front_record: bad names and foreign files are refused") {
+TEST_CASE("front_record: bad names are refused, broken records replaced") {
   TempDir tmp("wiki-record-test");
   const std::string path = tmp / "current.rec";
   CHECK_FALSE(PublishFrontRecord(path, "").ok());
@@ -44,11 +45,17 @@ TEST_CASE("front_record: bad names and foreign files are refused") {
       PublishFrontRecord(path, std::string(kFrontRecordSlotBytes, 'x')).ok());
   REQUIRE(PublishFrontRecord(path, std::string(kFrontRecordSlotBytes - 1, 'x'))
               .ok());
+  // Files the app never writes (by hand): unreadable as records, and the
+  // next publish replaces them with a whole one.
   Spit(tmp / "short.rec", "wikifr01");
-  CHECK_FALSE(PublishFrontRecord(tmp / "short.rec", "off").ok());
   Spit(tmp / "foreign.rec", std::string(kFrontRecordBytes, 'z'));
-  CHECK_FALSE(PublishFrontRecord(tmp / "foreign.rec", "off").ok());
-  CHECK_FALSE(ReadFrontRecord(tmp / "foreign.rec").ok());
+  for (const char* f : {"short.rec", "foreign.rec"}) {
+    CAPTURE(f);
+    CHECK_FALSE(ReadFrontRecord(tmp / f).ok());
+    REQUIRE(PublishFrontRecord(tmp / f, "7-0123456789abcdef-13").ok());
+    CHECK(*ReadFrontRecord(tmp / f) == "7-0123456789abcdef-13");
+    CHECK(Slurp(tmp / f).size() == kFrontRecordBytes);
+  }
 }
 
 }  // namespace
