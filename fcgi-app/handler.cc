@@ -30,9 +30,11 @@ Handler::Handler(const Config& config, ArticleStore* store)
     : config_(config),
       store_(store),
       massager_(config.massage, config.fib_n),
-      pages_(config.title, config.accel_redirect_prefix.empty()
-                               ? ""
-                               : config.CacheDir() + "/cache"),
+      pages_(config.title,
+             config.accel_redirect_prefix.empty()
+                 ? ""
+                 : config.CacheDir() + "/cache",
+             config.accel_min_bytes),
       front_(config, store, &pages_, &massager_),
       edges_(config, store),
       editor_(config, store, &massager_),

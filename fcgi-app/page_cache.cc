@@ -12,8 +12,11 @@
 
 namespace wiki {
 
-PageCache::PageCache(std::string title, std::string cache_dir)
-    : title_(std::move(title)), cache_dir_(std::move(cache_dir)) {
+PageCache::PageCache(std::string title, std::string cache_dir,
+                     size_t min_file_bytes)
+    : title_(std::move(title)),
+      cache_dir_(std::move(cache_dir)),
+      min_file_bytes_(min_file_bytes) {
   if (!cache_dir_.empty()) {
     Status s = CreateDir(cache_dir_, 0755);
     if (!s.ok()) std::fprintf(stderr, "page_cache: %s\n", s.ToString().c_str());
@@ -35,7 +38,10 @@ PageCache::Body PageCache::MakeBody(const Revision& rev, const char* kind,
                                     std::shared_ptr<const std::string> bytes) {
   Body body;
   body.bytes = std::move(bytes);
-  if (cache_dir_.empty() || !body.bytes) return body;
+  if (cache_dir_.empty() || !body.bytes ||
+      body.bytes->size() < min_file_bytes_) {
+    return body;
+  }
   const std::string_view k(kind);
   const std::string_view tail = k.size() > 2 ? k.substr(k.size() - 2) : "";
   char name[80];

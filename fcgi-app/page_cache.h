@@ -29,8 +29,11 @@ class PageCache {
  public:
   static constexpr uint64_t kKeepRevisions = 32;
 
-  // `cache_dir` "" keeps pages in memory only.
-  PageCache(std::string title, std::string cache_dir);
+  // `cache_dir` "" keeps pages in memory only. Bodies smaller than
+  // `min_file_bytes` get no file either: the app sends those itself
+  // (Config::accel_min_bytes), so writing them would be wasted work.
+  PageCache(std::string title, std::string cache_dir,
+            size_t min_file_bytes = 0);
 
   // One representation: its bytes and, if written, its file in cache_dir.
   struct Body {
@@ -69,6 +72,7 @@ class PageCache {
 
   const std::string title_;
   const std::string cache_dir_;
+  const size_t min_file_bytes_;
   std::mutex build_mu_;  // held while building a revision's bodies
   std::mutex mu_;        // guards current_
   std::shared_ptr<const Page> current_;

@@ -99,6 +99,29 @@ TEST_CASE("page_cache: files for nginx, named by revision and hash, pruned") {
         5 * (PageCache::kKeepRevisions + 1));
 }
 
+TEST_CASE("page_cache: bodies under min_file_bytes get no file") {
+  testing::TempDir dir("wiki-page-cache-test");
+  const std::string cache_dir = dir / "cache";
+  std::string text;
+  for (int i = 0; i < 200; ++i)
+    text += "<p>Paragraph " + std::to_string(i) + " of the report.</p>\n";
+  auto rev = MakeRevision(1, text);
+  // The page (> text) passes 2 KB, the compressed bodies do not.
+  PageCache cache("Latest_plane_crash", cache_dir, 2048);
+  auto page = *cache.Current(rev);
+  REQUIRE(page.html.bytes->size() >= 2048);
+  REQUIRE(page.html_gz.bytes->size() < 2048);
+  CHECK_FALSE(page.html.file_name.empty());
+  CHECK(testing::Slurp(cache_dir + "/" + page.html.file_name) ==
+        *page.html.bytes);
+  for (const PageCache::Body* b :
+       {&page.html_gz, &page.raw_gz, &page.html_br, &page.raw_br}) {
+    CHECK(b->bytes->size() < 2048);
+    CHECK(b->file_name.empty());
+  }
+  CHECK(testing::Names(cache_dir).size() == 1);
+}
+
 }  // namespace
 }  // namespace wiki
 
