@@ -230,6 +230,7 @@ void Loop(const Config& config, Handler* handler) {
     }
     const int rc = FCGX_Accept_r(&r);
     if (accepting) g_in_accept.fetch_sub(1);
+    if (accepting && rc >= 0) Metrics::Global().CountConnection();
     if (rc < 0) {
       if (!g_stopping.load()) {
         std::fprintf(stderr, "fcgi: accept failed (%d); loop ends\n", rc);

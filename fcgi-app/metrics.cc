@@ -26,7 +26,7 @@ constexpr int kNumSlots = 256;
 // Names the layout of Shared: change it whenever Slot changes. Builds with
 // different layouts can run side by side during a rollout; each keeps its
 // counters in a file of its own (see Attach).
-constexpr uint64_t kMagic = 0x77696b696d657435ULL;  // "wikimet5"
+constexpr uint64_t kMagic = 0x77696b696d657436ULL;  // "wikimet6"
 
 const char* OutcomeName(int i) {
   static const char* kNames[] = {"clean",    "merged", "conflict", "stale",
@@ -59,6 +59,7 @@ struct Metrics::Slot {
   std::atomic<uint64_t> edge_round_count;  // after commits
   std::atomic<uint64_t> edge_round_ns;
   std::atomic<uint64_t> edge_rounds[static_cast<int>(EdgeRound::kCount)];
+  std::atomic<uint64_t> connections;
 };
 
 struct Metrics::Shared {
@@ -198,6 +199,10 @@ void Metrics::CountShed() {
   slot_->shed.fetch_add(1, std::memory_order_relaxed);
 }
 
+void Metrics::CountConnection() {
+  slot_->connections.fetch_add(1, std::memory_order_relaxed);
+}
+
 void Metrics::ObserveRender(double seconds) {
   slot_->render_count.fetch_add(1, std::memory_order_relaxed);
   slot_->render_ns.fetch_add(static_cast<uint64_t>(seconds * 1e9),
@@ -290,6 +295,12 @@ std::string Metrics::Render(uint64_t current_revision) const {
        "Requests answered 503 because they waited too long in the queue.",
        std::to_string(Sum(
            slots, n, [](const Slot& s) -> const auto& { return s.shed; })));
+  emit("wiki_fcgi_connections_total", "counter",
+       "FastCGI connections accepted from nginx (reads reuse kept ones: "
+       "requests per connection is the reuse).",
+       std::to_string(Sum(slots, n, [](const Slot& s) -> const auto& {
+         return s.connections;
+       })));
   emit("wiki_current_revision", "gauge", "Current revision id.",
        std::to_string(current_revision));
   uint64_t rc = Sum(

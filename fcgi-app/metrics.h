@@ -53,6 +53,8 @@ class Metrics {
   void CountEdit(EditOutcome outcome);
   void CountFib();
   void CountShed();
+  // A FastCGI connection accepted from nginx (reads reuse kept ones).
+  void CountConnection();
   void ObserveRender(double seconds);
   // One front-cache publish (front_cache.h): failed or not, and the time
   // from its commit to `current` naming it (< 0: not after a commit).
