@@ -13,14 +13,15 @@
 // Reports offered and achieved req/s (answers with status < 400 per second
 // of the run), p50/p90/p99/p99.9/max latency, errors (status >= 400, broken
 // framing, connection failures) and requests still unanswered `drain`
-// seconds after the schedule ended. Exit status 2 on bad arguments or when
-// no connection can be made, else 0: speed is reported, not judged.
+// seconds after the schedule ended; errors are broken down by kind (each
+// status, and broken connections or framing). Exit status 2 on bad arguments or
+// when no connection can be made, else 0: speed is reported, not judged.
 #include <errno.h>
-#include <signal.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -30,6 +31,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -83,6 +85,10 @@ struct Conn {
 struct Totals {
   Histogram latency;
   uint64_t scheduled = 0, sent = 0, ok = 0, errors = 0, reconnects = 0;
+  // What the errors were: answers by status (>= 400), and broken
+  // connections or framing.
+  std::map<int, uint64_t> error_statuses;
+  uint64_t broken = 0;
   int64_t start_ns = 0, last_done_ns = 0;
   double stopped_after_s = 0;  // > 0: SIGINT/SIGTERM cut the schedule short
 };
@@ -167,6 +173,7 @@ void Generator::Fail(Conn* c, Totals* t) {
   const bool was_busy = c->busy;
   if (was_busy) {
     ++t->errors;
+    ++t->broken;
     --in_flight_;
   }
   c->busy = false;
@@ -182,6 +189,7 @@ void Generator::Finish(Conn* c, Totals* t) {
     t->latency.Record(static_cast<uint64_t>((now - c->intended_ns) / 1000));
   } else {
     ++t->errors;
+    ++t->error_statuses[c->parsed.status];
   }
   t->last_done_ns = now;
   --in_flight_;
@@ -230,7 +238,7 @@ bool Generator::Run(Totals* t) {
   std::vector<struct epoll_event> events(conns_.size());
   start_ns_ = NowNs();
   int64_t end_ns = start_ns_ + schedule_.IntendedNs(schedule_.Count()) +
-                         static_cast<int64_t>(o_.drain * 1e9);
+                   static_cast<int64_t>(o_.drain * 1e9);
   uint64_t next = 0;
   uint64_t count = schedule_.Count();
   for (;;) {
@@ -249,6 +257,7 @@ bool Generator::Run(Totals* t) {
       c->intended_ns = start_ns_ + schedule_.IntendedNs(next++);
       if (c->fd < 0 && !Connect(c)) {
         ++t->errors;
+        ++t->broken;
         idle_.push_back(static_cast<size_t>(c - conns_.data()));
         continue;
       }
@@ -370,6 +379,16 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(t.errors),
       static_cast<unsigned long long>(unanswered), ms(0.5), ms(0.9), ms(0.99),
       ms(0.999), static_cast<double>(t.latency.Max()) / 1000.0);
-  if (!o.json_path.empty()) std::ofstream(o.json_path) << json << "\n";
+  // What the errors were, e.g. {"broken": 0, "503": 39}.
+  std::string kinds = "{\"broken\": " + std::to_string(t.broken);
+  for (const auto& [status, n] : t.error_statuses)
+    kinds += ", \"" + std::to_string(status) + "\": " + std::to_string(n);
+  kinds += "}";
+  if (t.errors > 0) std::printf("errors by kind: %s\n", kinds.c_str());
+  if (!o.json_path.empty()) {
+    std::string with_kinds(json);
+    with_kinds.insert(with_kinds.size() - 1, ", \"errors_by_kind\": " + kinds);
+    std::ofstream(o.json_path) << with_kinds << "\n";
+  }
   return 0;
 }
