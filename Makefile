@@ -163,13 +163,13 @@ bench-edge: $(SERVER) | deps
 	@loadtest/bench-edge
 
 # The default stack (front cache) against static nginx, edits landing.
-bench-front: $(SERVER) $(PROBE) $(OPEN_LOOP) | deps
+bench-front: $(SERVER) $(PROBE) $(OPEN_LOOP) $(FIB_TIME) | deps
 	@loadtest/bench-front
 
 # Only bench-front's open-loop run: OPEN_RATE (20000) req/s offered for
 # OPEN_SECONDS (30) to the default stack, edits landing; latency from each
 # request's intended send time.
-bench-open: $(SERVER) $(PROBE) $(OPEN_LOOP) | deps
+bench-open: $(SERVER) $(PROBE) $(OPEN_LOOP) $(FIB_TIME) | deps
 	@BENCH_OPEN_ONLY=1 loadtest/bench-front
 
 # The integration tests against a server built with AddressSanitizer and
