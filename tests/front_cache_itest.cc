@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
@@ -33,6 +34,14 @@ namespace {
 using testing::Put;
 using testing::SendCoded;
 using testing::ToId;
+
+// Shedding off: in these tests any answer but the expected one is a
+// failure, not overload.
+std::unique_ptr<Stack> StartUnshed() {
+  Stack::Options o;
+  o.wiki_set = "server.shed_after_ms=0";
+  return Stack::Start(o);
+}
 
 double RequestsAnswered(HttpClient& client, const Stack& s) {
   auto r = client.Get(s.BaseUrl() + "/metrics");
@@ -72,9 +81,7 @@ class ShmDir {
 };
 
 TEST_CASE("front cache: nginx answers reads with the app's representation") {
-  Stack::Options o;
-  o.wiki_set = "server.shed_after_ms=0";
-  auto s = Stack::Start(o);
+  auto s = StartUnshed();
   REQUIRE(s);
   HttpClient client;
   const std::string url = s->ArticleUrl();
@@ -220,9 +227,7 @@ TEST_CASE("front cache: per-request massaging bypasses it") {
 }
 
 TEST_CASE("front cache: a failed publish keeps the edit and reads current") {
-  Stack::Options o;
-  o.wiki_set = "server.shed_after_ms=0";
-  auto s = Stack::Start(o);
+  auto s = StartUnshed();
   REQUIRE(s);
   HttpClient client;
   const std::string url = s->ArticleUrl();
@@ -278,9 +283,7 @@ TEST_CASE("front cache: a failed publish keeps the edit and reads current") {
 // SIGBUS), and a record deleted and created anew by the next publish is
 // followed within a second (nginx/wiki_front.lua maps the path afresh).
 TEST_CASE("front cache: a record shortened or deleted by hand is followed") {
-  Stack::Options o;
-  o.wiki_set = "server.shed_after_ms=0";
-  auto s = Stack::Start(o);
+  auto s = StartUnshed();
   REQUIRE(s);
   HttpClient client;
   const std::string url = s->ArticleUrl();
